@@ -1,0 +1,79 @@
+package commands
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lumper/lumper/pkg/container"
+)
+
+// newImageCmd groups the image verbs Docker-style: `lumper image ls`.
+func newImageCmd(g *GlobalOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "image", Short: "Manage images", Args: cobra.NoArgs}
+	ls := newImagesCmd(g)
+	ls.Use, ls.Aliases = "ls [OPTIONS]", []string{"list"}
+	rm := newRmiCmd(g)
+	rm.Use = "rm [OPTIONS] IMAGE..."
+	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g))
+	return cmd
+}
+
+// newContainerCmd groups the container verbs: `lumper container ls`.
+func newContainerCmd(g *GlobalOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "container", Short: "Manage containers", Args: cobra.NoArgs}
+	cmd.AddCommand(newListCmd(g), newRunCmd(g), newStopCmd(g), newRmCmd(g))
+	return cmd
+}
+
+func newVersionCmd(g *GlobalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Show lumper's version and containerd's",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v := "devel"
+			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+				v = bi.Main.Version
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "lumper:     %s\n", v)
+			c, ctx, err := g.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			sv, err := c.Version(ctx)
+			if err != nil {
+				return fmt.Errorf("asking containerd for its version: %w", err)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "containerd: %s (%s)\n", sv.Version, sv.Revision)
+			return err
+		},
+	}
+}
+
+// newReapCmd is run by lumper-logger when a detached container exits: it
+// records the exit status and deletes the task, so that no shim lingers.
+func newReapCmd(g *GlobalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:    container.ReapCommand,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := envOr("", "CONTAINER_ID")
+			if ns := envOr("", "CONTAINER_NAMESPACE"); ns != "" {
+				g.Namespace = ns
+			}
+			if id == "" {
+				return fmt.Errorf("CONTAINER_ID is not set: this command is run by lumper-logger")
+			}
+			c, ctx, err := g.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return container.Reap(ctx, c, id)
+		},
+	}
+}

@@ -1,0 +1,96 @@
+package commands
+
+import (
+	"context"
+	"io"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/container"
+	"github.com/lumper/lumper/pkg/output"
+)
+
+// ListOptions are the flags of `lumper list`.
+type ListOptions struct {
+	Global *GlobalOptions
+	All    bool
+	Quiet  bool
+	Format string
+	Out    io.Writer
+}
+
+// createdLayout is the seed's CREATED column format (2020/3/4 12:53:04).
+const createdLayout = "2006/1/2 15:04:05"
+
+func newListCmd(g *GlobalOptions) *cobra.Command {
+	o := &ListOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:     "list [OPTIONS]",
+		Aliases: []string{"ps", "ls"},
+		Short:   "List containers (running, created and exited)",
+		Example: `  lumper list
+  lumper ps -q
+  lumper list --format json
+  lumper list --format '{{.Name}} {{.Status}}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Out = cmd.OutOrStdout()
+			if o.Format != "" && o.Format != "table" && o.Format != "json" {
+				if _, err := output.Template(o.Format); err != nil {
+					return usageErrorf(cmd, "%v", err)
+				}
+			}
+			return runList(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.All, "all", "a", true, "show all containers (the default; kept for Docker habits)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "only print container IDs")
+	f.StringVar(&o.Format, "format", "", "output format: table, json, or a Go template")
+	return cmd
+}
+
+func runList(ctx context.Context, o *ListOptions) error {
+	c, ctx, err := o.Global.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rows, err := container.List(ctx, c)
+	if err != nil {
+		return err
+	}
+	return output.Print(o.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, containerColumns,
+		func(r api.ContainerInfo) string { return client.ShortID(r.ID) })
+}
+
+var containerColumns = []output.Column[api.ContainerInfo]{
+	{Header: "ID", Value: func(r api.ContainerInfo) string { return client.ShortID(r.ID) }},
+	{Header: "NAME", Value: func(r api.ContainerInfo) string { return r.Name }},
+	{Header: "PID", Value: func(r api.ContainerInfo) string {
+		if r.PID == 0 {
+			return "-"
+		}
+		return strconv.FormatUint(uint64(r.PID), 10)
+	}},
+	{Header: "STATUS", Value: statusText},
+	{Header: "COMMAND", Value: func(r api.ContainerInfo) string { return ellipsis(r.Command, 30) }},
+	{Header: "CREATED", Value: func(r api.ContainerInfo) string { return r.Created.Local().Format(createdLayout) }},
+}
+
+func statusText(r api.ContainerInfo) string {
+	if r.Status == container.StatusExited {
+		return "exited (" + strconv.Itoa(r.ExitCode) + ")"
+	}
+	return r.Status
+}
+
+func ellipsis(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}

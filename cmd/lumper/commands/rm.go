@@ -1,0 +1,52 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lumper/lumper/pkg/container"
+)
+
+// RmOptions are the flags of `lumper rm`.
+type RmOptions struct {
+	Global *GlobalOptions
+	Force  bool
+	Refs   []string
+	Out    io.Writer
+	Err    io.Writer
+}
+
+func newRmCmd(g *GlobalOptions) *cobra.Command {
+	o := &RmOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "rm [OPTIONS] CONTAINER...",
+		Short: "Remove containers (a running one needs -f)",
+		Example: `  lumper rm web
+  lumper rm -f $(lumper ps -q)`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return runRm(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "kill a running container before removing it")
+	return cmd
+}
+
+func runRm(ctx context.Context, o *RmOptions) error {
+	c, ctx, err := o.Global.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return forEach(o.Err, o.Refs, func(ref string) error {
+		if _, err := container.Remove(ctx, c, ref, o.Force); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(o.Out, ref)
+		return err
+	})
+}

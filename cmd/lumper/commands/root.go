@@ -1,0 +1,163 @@
+// Package commands wires lumper's cobra commands: each verb parses and checks
+// its flags, then hands off to a pkg/ package.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
+	"github.com/spf13/cobra"
+
+	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
+)
+
+// GlobalOptions are the flags every command shares.
+type GlobalOptions struct {
+	Address     string
+	Namespace   string
+	Snapshotter string
+	DataRoot    string
+	Debug       bool
+}
+
+func envOr(def string, keys ...string) string {
+	for _, k := range keys {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return def
+}
+
+// NewRoot builds the lumper command tree.
+func NewRoot() *cobra.Command {
+	g := &GlobalOptions{}
+	root := &cobra.Command{
+		Use:   "lumper",
+		Short: "A small, fast, Docker-like container manager for containerd",
+		Long: `lumper manages containers on hosts that run containerd: run, exec, list, logs,
+stop, rm and commit containers, and load, import, list, save and remove images.
+Its containers and images live in their own containerd namespace ("lumper").`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			setupLogging(g.Debug)
+		},
+	}
+	root.CompletionOptions.HiddenDefaultCmd = false
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Address, "address", envOr(client.DefaultAddress, "LUMPER_ADDRESS", "CONTAINERD_ADDRESS"), "containerd socket (env LUMPER_ADDRESS, CONTAINERD_ADDRESS)")
+	pf.StringVarP(&g.Namespace, "namespace", "n", envOr(client.DefaultNamespace, "LUMPER_NAMESPACE"), "containerd namespace (env LUMPER_NAMESPACE)")
+	pf.StringVar(&g.Snapshotter, "snapshotter", envOr(client.DefaultSnapshotter, "LUMPER_SNAPSHOTTER"), "containerd snapshotter (env LUMPER_SNAPSHOTTER)")
+	pf.StringVar(&g.DataRoot, "data-root", envOr(client.DefaultDataRoot, "LUMPER_DATA_ROOT"), "lumper's own files: container logs (env LUMPER_DATA_ROOT)")
+	pf.BoolVar(&g.Debug, "debug", false, "print debug logs, including containerd client warnings")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{cmd: cmd, err: err}
+	})
+
+	root.AddCommand(
+		newRunCmd(g),
+		newListCmd(g),
+		newStopCmd(g),
+		newLogsCmd(g),
+		newRmCmd(g),
+		newLoadCmd(g),
+		newImportCmd(g),
+		newImagesCmd(g),
+		newRmiCmd(g),
+		newImageCmd(g),
+		newContainerCmd(g),
+		newVersionCmd(g),
+		newReapCmd(g),
+	)
+	return root
+}
+
+// setupLogging keeps library warnings (such as containerd's cgroup v1
+// deprecation notice) off the terminal unless --debug is given.
+func setupLogging(debug bool) {
+	_ = log.SetFormat(log.TextFormat)
+	log.L.Logger.SetOutput(os.Stderr)
+	if debug {
+		_ = log.SetLevel("debug")
+	} else {
+		_ = log.SetLevel("error")
+	}
+}
+
+// dial connects to containerd with the global options.
+func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Context, error) {
+	return client.New(ctx, client.Options{
+		Address:     g.Address,
+		Namespace:   g.Namespace,
+		Snapshotter: g.Snapshotter,
+		DataRoot:    g.DataRoot,
+	})
+}
+
+// usageError is a mistake on the command line: exit 125 with a hint.
+type usageError struct {
+	cmd *cobra.Command
+	err error
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
+	return &usageError{cmd: cmd, err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode prints err (one line) to w and returns the process exit code,
+// following Docker: 125 for lumper's own errors, 126/127 when the command
+// cannot be run, otherwise the container's status.
+func ExitCode(w io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	var se *api.StatusError
+	if errors.As(err, &se) {
+		if se.Err != nil {
+			fmt.Fprintf(w, "lumper: %s\n", oneLine(se.Err.Error()))
+		}
+		return se.Code
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(w, "lumper: %s\n", oneLine(ue.Error()))
+		if ue.cmd != nil {
+			fmt.Fprintf(w, "See '%s --help'.\n", ue.cmd.CommandPath())
+		}
+		return 125
+	}
+	fmt.Fprintf(w, "lumper: %s\n", oneLine(describe(err)))
+	return 125
+}
+
+// describe adds the hints users need to the errors they will meet most.
+func describe(err error) string {
+	var u *client.ErrUnreachable
+	switch {
+	case errors.As(err, &u):
+		return fmt.Sprintf("cannot connect to containerd at %s (%v): is it running? Start it (e.g. 'systemctl start containerd', or 'make containerd-up' in a lumper checkout) or point lumper at its socket with --address or LUMPER_ADDRESS", u.Address, u.Err)
+	case errdefs.IsUnavailable(err):
+		return fmt.Sprintf("containerd is not answering: %v: is it running? Start it or point lumper at its socket with --address or LUMPER_ADDRESS", err)
+	}
+	var inv *api.InvalidArgument
+	if errors.As(err, &inv) {
+		return inv.Msg
+	}
+	return err.Error()
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}

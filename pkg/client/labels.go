@@ -1,0 +1,30 @@
+package client
+
+// Label keys under which lumper keeps its state on containerd objects. There
+// is no second database: a container's name, command and last exit live here.
+const (
+	labelPrefix = "lumper.io/"
+	// LabelName is the container's unique (per namespace) name.
+	LabelName = labelPrefix + "name"
+	// LabelCommand is the container's command line, for `list`.
+	LabelCommand = labelPrefix + "command"
+	// LabelImage is the image reference the user asked for.
+	LabelImage = labelPrefix + "image"
+	// LabelExitCode is the exit status of the last task, once it is deleted.
+	LabelExitCode = labelPrefix + "exit-code"
+	// LabelFinishedAt is when the last task exited (RFC 3339, UTC).
+	LabelFinishedAt = labelPrefix + "finished-at"
+	// LabelStartedAt is when the last task was started (RFC 3339, UTC).
+	LabelStartedAt = labelPrefix + "started-at"
+	// LabelLogPath is the container's log file.
+	LabelLogPath = labelPrefix + "log-path"
+	// LabelTTY is "true" when the container has a terminal.
+	LabelTTY = labelPrefix + "tty"
+
+	// LabelLeaseContainer links a name lease to its container ID.
+	LabelLeaseContainer = labelPrefix + "container"
+	// LabelLeaseOwner records the process that reserved a name
+	// ("<pid>:<start time in clock ticks>"), to tell a live reservation from a
+	// crashed one.
+	LabelLeaseOwner = labelPrefix + "owner"
+)

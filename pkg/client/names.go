@@ -1,0 +1,159 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/errdefs"
+)
+
+var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// ValidateName checks a container name the way Docker does.
+func ValidateName(name string) error {
+	if len(name) > 128 || !nameRE.MatchString(name) {
+		return fmt.Errorf("invalid container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters) are allowed", name)
+	}
+	return nil
+}
+
+// NewID returns a random 64-hex-character container ID.
+func NewID() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("reading random bytes: %v", err))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// ErrNameInUse is returned when a name is held by another container.
+var ErrNameInUse = errors.New("name in use")
+
+// nameLeaseID is the ID of the lease that reserves a name. containerd creates
+// a lease atomically and refuses a second one with the same ID, which makes
+// the lease a per-namespace mutex for the name.
+func nameLeaseID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "lumper-name." + hex.EncodeToString(sum[:16])
+}
+
+// ReserveName reserves name for container id. A reservation left by a lumper
+// process that died before creating its container is taken over; one held by a
+// live process or an existing container is refused with ErrNameInUse.
+func (c *Client) ReserveName(ctx context.Context, name, id string) error {
+	ls := c.LeasesService()
+	leaseID := nameLeaseID(name)
+	for attempt := 0; ; attempt++ {
+		_, err := ls.Create(ctx, leases.WithID(leaseID), leases.WithLabels(map[string]string{
+			LabelName:           name,
+			LabelLeaseContainer: id,
+			LabelLeaseOwner:     selfOwner(),
+		}))
+		if err == nil {
+			return nil
+		}
+		if !errdefs.IsAlreadyExists(err) {
+			return fmt.Errorf("reserving name %q: %w", name, err)
+		}
+		found, err := ls.List(ctx, "id=="+leaseID)
+		if err != nil {
+			return fmt.Errorf("reading reservation of name %q: %w", name, err)
+		}
+		if len(found) == 0 {
+			if attempt < 3 {
+				continue // released meanwhile
+			}
+			return fmt.Errorf("the name %q is in use: %w", name, ErrNameInUse)
+		}
+		holder := found[0].Labels[LabelLeaseContainer]
+		if holder != "" {
+			if _, err := c.ContainerService().Get(ctx, holder); err == nil {
+				return fmt.Errorf("the name %q is in use by container %s: %w", name, ShortID(holder), ErrNameInUse)
+			} else if !errdefs.IsNotFound(err) {
+				return fmt.Errorf("checking holder of name %q: %w", name, err)
+			}
+		}
+		if ownerAlive(found[0].Labels[LabelLeaseOwner]) || attempt >= 3 {
+			return fmt.Errorf("the name %q is in use by a container being created: %w", name, ErrNameInUse)
+		}
+		// A stale reservation: its owner died before creating the container.
+		if err := ls.Delete(ctx, leases.Lease{ID: leaseID}); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("releasing stale reservation of name %q: %w", name, err)
+		}
+	}
+}
+
+// ReleaseName drops the reservation of name if it belongs to container id.
+func (c *Client) ReleaseName(ctx context.Context, name, id string) error {
+	if name == "" {
+		return nil
+	}
+	ls := c.LeasesService()
+	leaseID := nameLeaseID(name)
+	found, err := ls.List(ctx, "id=="+leaseID)
+	if err != nil {
+		return fmt.Errorf("reading reservation of name %q: %w", name, err)
+	}
+	if len(found) == 0 || found[0].Labels[LabelLeaseContainer] != id {
+		return nil
+	}
+	if err := ls.Delete(ctx, leases.Lease{ID: leaseID}); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("releasing name %q: %w", name, err)
+	}
+	return nil
+}
+
+// selfOwner identifies this process across PID reuse.
+func selfOwner() string {
+	return strconv.Itoa(os.Getpid()) + ":" + procStart(os.Getpid())
+}
+
+func ownerAlive(owner string) bool {
+	pidStr, start, ok := strings.Cut(owner, ":")
+	if !ok {
+		return false
+	}
+	pid, err := strconv.Atoi(pidStr)
+	if err != nil || pid <= 0 {
+		return false
+	}
+	s := procStart(pid)
+	return s != "" && s == start
+}
+
+// procStart returns field 22 of /proc/PID/stat (start time in clock ticks).
+func procStart(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	// The command name (field 2) may contain spaces; it ends at the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return ""
+	}
+	fields := strings.Fields(s[i+1:])
+	if len(fields) < 20 {
+		return ""
+	}
+	return fields[19]
+}
+
+// ShortID is the 12-character form of an ID.
+func ShortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

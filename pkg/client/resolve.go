@@ -1,0 +1,62 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/containerd/containerd/v2/core/containers"
+	"github.com/containerd/errdefs"
+)
+
+// ContainerLister is the one containerd call the resolver needs.
+type ContainerLister interface {
+	List(ctx context.Context, filters ...string) ([]containers.Container, error)
+}
+
+var hexRE = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
+
+// ResolveContainer finds the container a user means by ref: a full ID, a
+// name, or a unique ID prefix, in that order of preference. Not found is an
+// errdefs.ErrNotFound; an ambiguous prefix is an errdefs.ErrInvalidArgument.
+func ResolveContainer(ctx context.Context, cs ContainerLister, ref string) (containers.Container, error) {
+	if ref == "" {
+		return containers.Container{}, fmt.Errorf("empty container name or ID: %w", errdefs.ErrInvalidArgument)
+	}
+	filters := []string{"labels." + strconv.Quote(LabelName) + "==" + strconv.Quote(ref)}
+	if hexRE.MatchString(ref) {
+		filters = append(filters, "id~="+strconv.Quote("^"+ref))
+	}
+	found, err := cs.List(ctx, filters...)
+	if err != nil {
+		return containers.Container{}, fmt.Errorf("looking up container %q: %w", ref, err)
+	}
+	var byName, byPrefix []containers.Container
+	for _, c := range found {
+		switch {
+		case c.ID == ref:
+			return c, nil
+		case c.Labels[LabelName] == ref:
+			byName = append(byName, c)
+		default:
+			byPrefix = append(byPrefix, c)
+		}
+	}
+	if len(byName) > 0 {
+		return byName[0], nil
+	}
+	switch len(byPrefix) {
+	case 0:
+		return containers.Container{}, fmt.Errorf("no such container: %s: %w", ref, errdefs.ErrNotFound)
+	case 1:
+		return byPrefix[0], nil
+	default:
+		return containers.Container{}, fmt.Errorf("container ID prefix %q is ambiguous (%d matches): give more characters: %w", ref, len(byPrefix), errdefs.ErrInvalidArgument)
+	}
+}
+
+// Container resolves ref against this client's containers.
+func (c *Client) Container(ctx context.Context, ref string) (containers.Container, error) {
+	return ResolveContainer(ctx, c.ContainerService(), ref)
+}

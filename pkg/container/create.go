@@ -1,0 +1,204 @@
+// Package container creates, runs, lists, stops and removes lumper's
+// containers. Everything it knows about a container lives in containerd: the
+// container record, its labels and its task.
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/containerd/v2/pkg/oci"
+	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/images"
+)
+
+// CreateOptions describe a container to create.
+type CreateOptions struct {
+	Image       string
+	Args        []string // COMMAND [ARG...] after the image, may be empty
+	Entrypoint  *string  // nil keeps the image's; "" clears it
+	Name        string   // empty: a generated name
+	Env         []string // KEY=VALUE, merged over the image's
+	Workdir     string
+	Hostname    string
+	User        string
+	TTY         bool
+	Interactive bool
+	Labels      map[string]string
+	SpecOpts    []oci.SpecOpts // resource, mount and security options
+	// Cleanup runs when creation fails (e.g. to remove host directories that
+	// were created for bind mounts).
+	Cleanup func()
+}
+
+// maxCommandLabel bounds the command stored in a label.
+const maxCommandLabel = 1024
+
+// Create creates a container (with its snapshot and spec) but starts nothing.
+// On any failure nothing is left behind: no container, no snapshot, and the
+// name is free again.
+func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ containerd.Container, retErr error) {
+	if o.Name != "" {
+		if err := client.ValidateName(o.Name); err != nil {
+			return nil, &api.InvalidArgument{Msg: err.Error()}
+		}
+	}
+	img, err := images.Resolve(ctx, c, o.Image)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return nil, api.Invalidf("unable to find image %q locally: load it with 'lumper load' or 'lumper import'", o.Image)
+		}
+		return nil, err
+	}
+	if err := images.Unpack(ctx, c, img); err != nil {
+		return nil, err
+	}
+	image := containerd.NewImage(c.Client, img)
+	cfg, err := image.Spec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading config of image %s: %w", img.Name, err)
+	}
+	args := processArgs(cfg.Config, o.Entrypoint, o.Args)
+	if len(args) == 0 {
+		return nil, api.Invalidf("no command specified: image %s has no CMD or ENTRYPOINT, give one after the image name", o.Image)
+	}
+
+	id := client.NewID()
+	name := o.Name
+	defer func() {
+		if retErr != nil && o.Cleanup != nil {
+			o.Cleanup()
+		}
+	}()
+	if name == "" {
+		if name, err = reserveGeneratedName(ctx, c, id); err != nil {
+			return nil, err
+		}
+	} else if err := c.ReserveName(ctx, name, id); err != nil {
+		if errors.Is(err, client.ErrNameInUse) {
+			return nil, api.Invalidf("%v: remove that container or choose another --name", strings.TrimSuffix(err.Error(), ": "+client.ErrNameInUse.Error()))
+		}
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			if err := c.ReleaseName(context.WithoutCancel(ctx), name, id); err != nil {
+				log.G(ctx).WithError(err).Warn("releasing name after failed create")
+			}
+		}
+	}()
+
+	// The snapshot is prepared under a short lease so that a crash between
+	// preparing it and recording the container leaves garbage that
+	// containerd's GC reclaims, never a dangling snapshot.
+	lctx, done, err := c.WithLease(ctx, leases.WithRandomID(), leases.WithExpiration(time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("creating lease: %w", err)
+	}
+	defer done(context.WithoutCancel(lctx))
+
+	hostname := o.Hostname
+	if hostname == "" {
+		hostname = id[:12]
+	}
+	specOpts := []oci.SpecOpts{
+		oci.WithImageConfig(image),
+		oci.WithProcessArgs(args...),
+		oci.WithHostname(hostname),
+		oci.WithEnv([]string{"HOSTNAME=" + hostname}),
+	}
+	if len(o.Env) > 0 {
+		specOpts = append(specOpts, oci.WithEnv(o.Env))
+	}
+	if o.Workdir != "" {
+		specOpts = append(specOpts, oci.WithProcessCwd(o.Workdir))
+	}
+	if o.TTY {
+		specOpts = append(specOpts, oci.WithTTY)
+	}
+	specOpts = append(specOpts, o.SpecOpts...)
+	if o.User != "" {
+		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
+	}
+
+	labels := map[string]string{
+		client.LabelName:    name,
+		client.LabelCommand: truncate(strings.Join(args, " "), maxCommandLabel),
+		client.LabelImage:   o.Image,
+		client.LabelLogPath: LogPath(c, id),
+	}
+	if o.TTY {
+		labels[client.LabelTTY] = "true"
+	}
+	for k, v := range o.Labels {
+		labels[k] = v
+	}
+	ctr, err := c.NewContainer(lctx, id,
+		containerd.WithImage(image),
+		containerd.WithImageStopSignal(image, "SIGTERM"),
+		containerd.WithSnapshotter(c.Snapshotter),
+		containerd.WithNewSnapshot(id, image),
+		containerd.WithNewSpec(specOpts...),
+		containerd.WithContainerLabels(labels),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("creating container: %w", classifySpecError(err))
+	}
+	return ctr, nil
+}
+
+// processArgs applies Docker's rules for ENTRYPOINT and CMD.
+func processArgs(cfg ocispec.ImageConfig, entrypoint *string, args []string) []string {
+	var ep []string
+	cmd := cfg.Cmd
+	if entrypoint != nil {
+		if *entrypoint != "" {
+			ep = []string{*entrypoint}
+		}
+		cmd = nil // a new entrypoint drops the image's CMD, as in Docker
+	} else {
+		ep = cfg.Entrypoint
+	}
+	if len(args) > 0 {
+		cmd = args
+	}
+	return append(append([]string{}, ep...), cmd...)
+}
+
+// classifySpecError turns spec errors caused by user input (e.g. an unknown
+// --user) into InvalidArgument errors.
+func classifySpecError(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "no users found") || strings.Contains(msg, "no groups found") {
+		return &api.InvalidArgument{Msg: "invalid --user: " + msg}
+	}
+	return err
+}
+
+// LogPath is the container's log file under lumper's data root.
+func LogPath(c *client.Client, id string) string {
+	return filepath.Join(ContainerDir(c, id), "container.log")
+}
+
+// ContainerDir is the directory of lumper's files for one container.
+func ContainerDir(c *client.Client, id string) string {
+	return filepath.Join(c.DataRoot, c.Namespace, "containers", id)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

@@ -1,0 +1,286 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/console"
+	"github.com/containerd/containerd/v2/pkg/cio"
+	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
+
+	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/logs"
+)
+
+// Stdio are the streams a foreground container is attached to.
+type Stdio struct {
+	In       io.Reader // nil: the container's stdin is /dev/null
+	Out, Err io.Writer
+}
+
+// AttachOptions configure a foreground run.
+type AttachOptions struct {
+	Stdio   Stdio
+	TTY     bool
+	Console console.Console // the user's terminal when TTY is set; nil otherwise
+	Remove  bool            // --rm: delete the container after it exits
+	Log     LogOptions
+}
+
+// LogOptions bound a container's log files.
+type LogOptions struct {
+	MaxSize  int64
+	MaxFiles int
+}
+
+func (l LogOptions) withDefaults() LogOptions {
+	if l.MaxSize == 0 {
+		l.MaxSize = logs.DefaultMaxSize
+	}
+	if l.MaxFiles == 0 {
+		l.MaxFiles = logs.DefaultMaxFiles
+	}
+	return l
+}
+
+// RunAttached starts ctr in the foreground: its output goes to the user's
+// streams and to its log, signals are forwarded, and it returns the
+// container's exit status as an *api.StatusError when it is not 0.
+func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container, o AttachOptions) (retErr error) {
+	// Signals must reach the container, not cancel our calls.
+	ctx = context.WithoutCancel(ctx)
+	lo := o.Log.withDefaults()
+	lw, err := logs.NewWriter(LogPath(c, ctr.ID()), lo.MaxSize, lo.MaxFiles)
+	if err != nil {
+		return fmt.Errorf("opening container log: %w", err)
+	}
+	outLog, errLog := lw.Stream("stdout"), lw.Stream("stderr")
+	defer func() {
+		outLog.Close()
+		errLog.Close()
+		lw.Close()
+	}()
+	streams := []cio.Opt{cio.WithStreams(o.Stdio.In, newTee(o.Stdio.Out, outLog), newTee(o.Stdio.Err, errLog))}
+	if o.TTY {
+		streams = append(streams, cio.WithTerminal)
+	}
+	task, err := ctr.NewTask(ctx, cio.NewCreator(streams...))
+	if err != nil {
+		return finishFailedStart(ctx, c, ctr, o.Remove, err)
+	}
+	statusC, err := task.Wait(ctx)
+	if err != nil {
+		task.Delete(ctx, containerd.WithProcessKill)
+		return finishFailedStart(ctx, c, ctr, o.Remove, err)
+	}
+	if o.TTY && o.Console != nil {
+		if err := o.Console.SetRaw(); err != nil {
+			return fmt.Errorf("setting terminal to raw mode: %w", err)
+		}
+		defer o.Console.Reset()
+	}
+	if err := task.Start(ctx); err != nil {
+		task.Delete(ctx, containerd.WithProcessKill)
+		return finishFailedStart(ctx, c, ctr, o.Remove, err)
+	}
+	markStarted(ctx, ctr)
+	stop := forwardSignals(ctx, task, o.TTY, o.Console)
+	status := <-statusC
+	stop()
+	code, _, err := status.Result()
+	if err != nil {
+		return fmt.Errorf("waiting for container: %w", err)
+	}
+	// Delete waits until every byte the container wrote has been copied.
+	if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
+		log.G(ctx).WithError(err).Warn("deleting task")
+	}
+	if o.Remove {
+		if err := removeContainer(ctx, c, ctr); err != nil {
+			log.G(ctx).WithError(err).Warn("removing container after exit")
+		}
+	} else {
+		recordExit(ctx, ctr, code, status.ExitTime())
+	}
+	if code != 0 {
+		return &api.StatusError{Code: int(code)}
+	}
+	return nil
+}
+
+// StartDetached starts ctr with its output captured by lumper's logger, which
+// runs beside the shim and outlives this process.
+func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions) error {
+	creator, err := detachedIO(c, ctr.ID(), lo.withDefaults())
+	if err != nil {
+		return err
+	}
+	task, err := ctr.NewTask(ctx, creator)
+	if err != nil {
+		return finishFailedStart(ctx, c, ctr, false, err)
+	}
+	if err := task.Start(ctx); err != nil {
+		task.Delete(context.WithoutCancel(ctx), containerd.WithProcessKill)
+		return finishFailedStart(ctx, c, ctr, false, err)
+	}
+	markStarted(ctx, ctr)
+	return nil
+}
+
+// finishFailedStart records why a task could not start (Docker leaves such a
+// container behind in the "created" state with status 126 or 127) and maps the
+// runtime's error to the exit code Docker uses.
+func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Container, remove bool, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	serr := startError(err)
+	var se *api.StatusError
+	if errors.As(serr, &se) {
+		if remove {
+			if rerr := removeContainer(ctx, c, ctr); rerr != nil {
+				log.G(ctx).WithError(rerr).Warn("removing container after failed start")
+			}
+		} else {
+			recordExit(ctx, ctr, uint32(se.Code), time.Now())
+		}
+	} else if remove {
+		if rerr := removeContainer(ctx, c, ctr); rerr != nil {
+			log.G(ctx).WithError(rerr).Warn("removing container after failed start")
+		}
+	}
+	return serr
+}
+
+var execErrRE = regexp.MustCompile(`exec: "([^"]*)": ([^:]+(?: in \$PATH)?)`)
+
+// startError maps runc's failure to start the command to 127 (not found) or
+// 126 (cannot be invoked), as Docker does.
+func startError(err error) error {
+	msg := err.Error()
+	detail := msg
+	if m := execErrRE.FindStringSubmatch(msg); m != nil {
+		detail = fmt.Sprintf("exec %q: %s", m[1], m[2])
+	}
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		return &api.StatusError{Code: 127, Err: errors.New(detail)}
+	case strings.Contains(msg, "permission denied"), strings.Contains(msg, "is a directory"), strings.Contains(msg, "exec format error"):
+		return &api.StatusError{Code: 126, Err: errors.New(detail)}
+	}
+	return fmt.Errorf("starting container: %w", err)
+}
+
+// recordExit stores the exit of the container's last task in its labels, so
+// that it survives the deletion of the task (and of its shim).
+func recordExit(ctx context.Context, ctr containerd.Container, code uint32, at time.Time) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err := ctr.SetLabels(ctx, map[string]string{
+		client.LabelExitCode:   strconv.FormatUint(uint64(code), 10),
+		client.LabelFinishedAt: at.UTC().Format(time.RFC3339Nano),
+	})
+	if err != nil && !errdefs.IsNotFound(err) {
+		log.G(ctx).WithError(err).Warn("recording exit status")
+	}
+}
+
+func markStarted(ctx context.Context, ctr containerd.Container) {
+	_, err := ctr.SetLabels(ctx, map[string]string{
+		client.LabelStartedAt:  time.Now().UTC().Format(time.RFC3339Nano),
+		client.LabelExitCode:   "",
+		client.LabelFinishedAt: "",
+	})
+	if err != nil {
+		log.G(ctx).WithError(err).Warn("recording start time")
+	}
+}
+
+// forwardSignals sends the signals lumper receives to the task, and follows
+// the terminal's size when there is one. The returned func stops it.
+func forwardSignals(ctx context.Context, task containerd.Task, tty bool, con console.Console) func() {
+	sigc := make(chan os.Signal, 64)
+	signal.Notify(sigc)
+	done := make(chan struct{})
+	resize := func() {
+		if con == nil {
+			return
+		}
+		if ws, err := con.Size(); err == nil {
+			if err := task.Resize(ctx, uint32(ws.Width), uint32(ws.Height)); err != nil {
+				log.G(ctx).WithError(err).Debug("resizing terminal")
+			}
+		}
+	}
+	if tty {
+		resize()
+	}
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-sigc:
+				sig, ok := s.(syscall.Signal)
+				if !ok {
+					continue
+				}
+				switch sig {
+				case syscall.SIGCHLD, syscall.SIGPIPE, syscall.SIGURG:
+					continue
+				case syscall.SIGWINCH:
+					if tty {
+						resize()
+					}
+					continue
+				}
+				if err := task.Kill(ctx, sig); err != nil && !errdefs.IsNotFound(err) {
+					log.G(ctx).WithError(err).Debugf("forwarding signal %v", sig)
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigc)
+		close(done)
+	}
+}
+
+// tee copies to the user's stream and to the log. If the user's stream
+// breaks (e.g. `| head`), the log keeps everything and the container never
+// blocks on a full pipe.
+type tee struct {
+	user   io.Writer
+	log    io.Writer
+	broken bool
+}
+
+func newTee(user io.Writer, lw io.Writer) io.Writer {
+	if user == nil {
+		return lw
+	}
+	return &tee{user: user, log: lw}
+}
+
+func (t *tee) Write(p []byte) (int, error) {
+	if !t.broken {
+		if _, err := t.user.Write(p); err != nil {
+			t.broken = true
+		}
+	}
+	if _, err := t.log.Write(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

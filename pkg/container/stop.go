@@ -1,0 +1,139 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/errdefs"
+
+	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
+)
+
+// Stop sends the container's stop signal (the image's StopSignal, SIGTERM by
+// default), waits up to timeout, then sends SIGKILL. The exit status is
+// recorded and the task deleted. Stopping a stopped container is not an error.
+func Stop(ctx context.Context, c *client.Client, ref string, timeout time.Duration) (containerd.Container, error) {
+	rec, err := c.Container(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	ctr, err := c.LoadContainer(ctx, rec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("loading container %s: %w", ref, err)
+	}
+	task, err := ctr.Task(ctx, nil)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return ctr, nil
+		}
+		return nil, fmt.Errorf("loading task of %s: %w", ref, err)
+	}
+	sig, err := containerd.GetStopSignal(ctx, ctr, syscall.SIGTERM)
+	if err != nil {
+		return nil, fmt.Errorf("reading stop signal of %s: %w", ref, err)
+	}
+	return ctr, stopTask(ctx, ctr, task, sig, timeout)
+}
+
+// stopTask ends a task (signal, grace period, SIGKILL) and reaps it.
+func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Task, sig syscall.Signal, timeout time.Duration) error {
+	ctx = context.WithoutCancel(ctx)
+	st, err := task.Status(ctx)
+	if err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("reading task status: %w", err)
+	}
+	if st.Status != containerd.Stopped {
+		statusC, err := task.Wait(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting for task: %w", err)
+		}
+		if st.Status == containerd.Paused {
+			// A paused task cannot act on a catchable signal.
+			sig = syscall.SIGKILL
+		}
+		if err := task.Kill(ctx, sig, containerd.WithKillAll); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("sending %v: %w", sig, err)
+		}
+		if st.Status == containerd.Paused {
+			_ = task.Resume(ctx)
+		}
+		select {
+		case <-statusC:
+		case <-time.After(timeout):
+			if err := task.Kill(ctx, syscall.SIGKILL, containerd.WithKillAll); err != nil && !errdefs.IsNotFound(err) {
+				return fmt.Errorf("sending SIGKILL: %w", err)
+			}
+			<-statusC
+		}
+	}
+	return reapTask(ctx, ctr, task)
+}
+
+// reapTask deletes a stopped task and records its exit in the container.
+func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Task) error {
+	st, err := task.Delete(ctx)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("deleting task: %w", err)
+	}
+	recordExit(ctx, ctr, st.ExitCode(), st.ExitTime())
+	return nil
+}
+
+// Remove deletes a container: its task (only with force if it is running),
+// the container record, its snapshot, its name and its logs.
+func Remove(ctx context.Context, c *client.Client, ref string, force bool) (string, error) {
+	rec, err := c.Container(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	ctr, err := c.LoadContainer(ctx, rec.ID)
+	if err != nil {
+		return "", fmt.Errorf("loading container %s: %w", ref, err)
+	}
+	ctx = context.WithoutCancel(ctx)
+	if task, err := ctr.Task(ctx, nil); err == nil {
+		st, err := task.Status(ctx)
+		if err != nil && !errdefs.IsNotFound(err) {
+			return "", fmt.Errorf("reading status of %s: %w", ref, err)
+		}
+		if st.Status != containerd.Stopped && !force {
+			return "", api.Invalidf("container %s is %s: stop it first or use rm -f", ref, st.Status)
+		}
+		if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
+			return "", fmt.Errorf("deleting task of %s: %w", ref, err)
+		}
+	} else if !errdefs.IsNotFound(err) {
+		return "", fmt.Errorf("loading task of %s: %w", ref, err)
+	}
+	if err := removeContainer(ctx, c, ctr); err != nil {
+		return "", err
+	}
+	return rec.ID, nil
+}
+
+// removeContainer deletes a container without a task: record, snapshot,
+// name reservation and log directory.
+func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Container) error {
+	labels, err := ctr.Labels(ctx)
+	if err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("reading labels of %s: %w", ctr.ID(), err)
+	}
+	if err := ctr.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("deleting container %s: %w", ctr.ID(), err)
+	}
+	if err := c.ReleaseName(ctx, labels[client.LabelName], ctr.ID()); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(ContainerDir(c, ctr.ID())); err != nil {
+		return fmt.Errorf("removing logs of %s: %w", ctr.ID(), err)
+	}
+	return nil
+}

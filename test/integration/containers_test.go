@@ -1,0 +1,260 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/snapshots"
+	"github.com/containerd/errdefs"
+)
+
+type listRow struct {
+	ID, Name, Status, Command string
+	Pid                       uint32
+	ExitCode                  int
+}
+
+// listed returns the list row of the container named name, if any.
+func listed(t *testing.T, name string) (listRow, bool) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(lumper(t, "list", "--format", "json")), "\n") {
+		if line == "" {
+			continue
+		}
+		var r listRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("list --format json line %q: %v", line, err)
+		}
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return listRow{}, false
+}
+
+func TestExitCodePropagation(t *testing.T) {
+	r := lumperRun("run", "--rm", "busybox", "sh", "-c", "exit 3")
+	if r.code != 3 {
+		t.Fatalf("want exit 3, got %s", r)
+	}
+	if r := lumperRun("run", "--rm", "busybox", "true"); r.code != 0 {
+		t.Fatalf("true: %s", r)
+	}
+}
+
+func TestCommandNotFoundAndNotExecutable(t *testing.T) {
+	r := mustFail(t, 127, "run", "--rm", "busybox", "no-such-command")
+	if !strings.Contains(r.stderr, "no-such-command") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("127 error should name the command in one line: %q", r.stderr)
+	}
+	mustFail(t, 126, "run", "--rm", "busybox", "/etc/passwd")
+	// --rm removed both containers.
+	for _, line := range strings.Split(lumper(t, "list", "--format", "{{.Command}}"), "\n") {
+		if strings.Contains(line, "no-such-command") || strings.Contains(line, "/etc/passwd") {
+			t.Fatalf("--rm left a container behind: %q", line)
+		}
+	}
+}
+
+func TestDetachedListStopRm(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	out := lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 1; done")
+	id := strings.TrimSpace(out)
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(id) {
+		t.Fatalf("run -d printed %q, want a 64-hex ID", out)
+	}
+	row, ok := listed(t, name)
+	if !ok || row.Status != "running" || row.Pid == 0 || row.ID != id {
+		t.Fatalf("list row: %+v (found %v)", row, ok)
+	}
+	if _, err := os.Stat("/proc/" + strconv.Itoa(int(row.Pid))); err != nil {
+		t.Fatalf("listed PID %d does not exist on the host: %v", row.Pid, err)
+	}
+	table := lumper(t, "list")
+	if !strings.HasPrefix(table, "ID") || !strings.Contains(table, id[:12]) || !strings.Contains(table, "running") {
+		t.Fatalf("list table:\n%s", table)
+	}
+	for _, h := range []string{"ID", "NAME", "PID", "STATUS", "COMMAND", "CREATED"} {
+		if !strings.Contains(strings.SplitN(table, "\n", 2)[0], h) {
+			t.Fatalf("list header lacks %s: %q", h, table)
+		}
+	}
+
+	// rm of a running container fails and leaves it running.
+	r := mustFail(t, 125, "rm", name)
+	if !strings.Contains(r.stderr, "stop it first") {
+		t.Fatalf("rm error: %q", r.stderr)
+	}
+	if row, _ := listed(t, name); row.Status != "running" {
+		t.Fatalf("after refused rm: %+v", row)
+	}
+
+	// stop kills it after the grace period, although it ignores SIGTERM.
+	start := time.Now()
+	lumper(t, "stop", "-t", "1", id[:12])
+	if d := time.Since(start); d > 8*time.Second {
+		t.Fatalf("stop -t 1 took %v", d)
+	}
+	row, _ = listed(t, name)
+	if row.Status != "exited" || row.ExitCode != 137 || row.Pid != 0 {
+		t.Fatalf("after stop: %+v", row)
+	}
+	// Stopping a stopped container is not an error.
+	lumper(t, "stop", name)
+
+	lumper(t, "rm", name)
+	if _, ok := listed(t, name); ok {
+		t.Fatal("container still listed after rm")
+	}
+	assertGone(t, id, name)
+}
+
+func TestRmForce(t *testing.T) {
+	name := uniqueName(t)
+	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
+	lumper(t, "rm", "-f", name)
+	assertGone(t, id, name)
+	// The name is free again.
+	lumper(t, "run", "--rm", "--name", name, "busybox", "true")
+}
+
+// assertGone checks that nothing of container id is left in containerd.
+func assertGone(t *testing.T, id, name string) {
+	t.Helper()
+	c, ctx := ctd(t)
+	if _, err := c.ContainerService().Get(ctx, id); !errdefs.IsNotFound(err) {
+		t.Fatalf("container record still there: %v", err)
+	}
+	if _, err := c.SnapshotService("overlayfs").Stat(ctx, id); !errdefs.IsNotFound(err) {
+		t.Fatalf("snapshot still there: %v", err)
+	}
+	ls, err := c.LeasesService().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if l.Labels["lumper.io/container"] == id || l.Labels["lumper.io/name"] == name {
+			t.Fatalf("lease %s still there: %v", l.ID, l.Labels)
+		}
+	}
+	if _, err := os.Stat(env.dataRoot + "/" + testNamespace + "/containers/" + id); !os.IsNotExist(err) {
+		t.Fatalf("container directory still there: %v", err)
+	}
+}
+
+func TestDuplicateNameCreatesNothing(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000")
+	before := lumper(t, "list", "-q")
+	r := mustFail(t, 125, "run", "-d", "--name", name, "busybox", "sleep", "1000")
+	if !strings.Contains(r.stderr, "in use") {
+		t.Fatalf("duplicate name error: %q", r.stderr)
+	}
+	if after := lumper(t, "list", "-q"); after != before {
+		t.Fatalf("a failed run changed the list:\n%s\n->\n%s", before, after)
+	}
+	mustFail(t, 125, "run", "--name", "bad name!", "busybox", "true")
+}
+
+func TestUnknownImageCreatesNothing(t *testing.T) {
+	c, ctx := ctd(t)
+	snapsBefore := countSnapshots(t)
+	leasesBefore, _ := c.LeasesService().List(ctx)
+	before := lumper(t, "list", "-q")
+	r := mustFail(t, 125, "run", "--name", uniqueName(t), "no-such-image:1", "true")
+	if !strings.Contains(r.stderr, "no-such-image") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("unknown image error: %q", r.stderr)
+	}
+	mustFail(t, 125, "run", "UPPER:case")
+	if after := lumper(t, "list", "-q"); after != before {
+		t.Fatalf("list changed: %q -> %q", before, after)
+	}
+	if n := countSnapshots(t); n != snapsBefore {
+		t.Fatalf("snapshots: %d -> %d", snapsBefore, n)
+	}
+	if ls, _ := c.LeasesService().List(ctx); len(ls) != len(leasesBefore) {
+		t.Fatalf("leases: %d -> %d", len(leasesBefore), len(ls))
+	}
+}
+
+func countSnapshots(t *testing.T) int {
+	t.Helper()
+	c, ctx := ctd(t)
+	n := 0
+	if err := c.SnapshotService("overlayfs").Walk(ctx, func(context.Context, snapshots.Info) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestEnvWorkdirHostnameEntrypoint(t *testing.T) {
+	out := lumper(t, "run", "--rm", "-e", "FOO=bar", "-w", "/tmp", "--hostname", "box1", "busybox",
+		"sh", "-c", `echo "$FOO $(pwd) $(hostname) $PATH"`)
+	if out != "bar /tmp box1 /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" {
+		t.Fatalf("env/workdir/hostname: %q", out)
+	}
+	if out := lumper(t, "run", "--rm", "--entrypoint", "echo", "busybox", "via", "entrypoint"); out != "via entrypoint\n" {
+		t.Fatalf("entrypoint: %q", out)
+	}
+	// Default hostname is the short ID, as in Docker.
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	out = lumper(t, "run", "--name", name, "busybox", "hostname")
+	row, _ := listed(t, name)
+	if strings.TrimSpace(out) != row.ID[:12] {
+		t.Fatalf("hostname %q, want %q", out, row.ID[:12])
+	}
+	if row.Status != "exited" || row.ExitCode != 0 {
+		t.Fatalf("foreground container after exit: %+v", row)
+	}
+}
+
+func TestRunRmRemovesContainer(t *testing.T) {
+	name := uniqueName(t)
+	lumper(t, "run", "--rm", "--name", name, "busybox", "true")
+	if _, ok := listed(t, name); ok {
+		t.Fatal("--rm left the container")
+	}
+	lumper(t, "run", "--rm", "--name", name, "busybox", "true")
+}
+
+func TestIDPrefixResolution(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
+	lumper(t, "stop", "-t", "0", id[:5])
+	mustFail(t, 125, "stop", "nonexistent-container")
+	r := mustFail(t, 125, "rm", "ffffffffffffffffffffffff")
+	if !strings.Contains(r.stderr, "no such container") {
+		t.Fatalf("unknown container error: %q", r.stderr)
+	}
+}
+
+func TestUnreachableContainerd(t *testing.T) {
+	r := mustFail(t, 125, "--address", "/nonexistent/containerd.sock", "list")
+	if !strings.Contains(r.stderr, "/nonexistent/containerd.sock") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("unreachable error should be one line naming the address: %q", r.stderr)
+	}
+}
+
+func TestStdinAndTTYFlags(t *testing.T) {
+	r := lumperStdin([]byte("piped\n"), "run", "--rm", "-i", "busybox", "cat")
+	if r.code != 0 || r.stdout != "piped\n" {
+		t.Fatalf("run -i with piped stdin: %s", r)
+	}
+	// Without -i the container's stdin is empty.
+	r = lumperStdin([]byte("ignored\n"), "run", "--rm", "busybox", "cat")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("run without -i: %s", r)
+	}
+}
