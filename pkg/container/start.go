@@ -72,13 +72,22 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		errLog.Close()
 		lw.Close()
 	}()
-	streams := []cio.Opt{cio.WithStreams(o.Stdio.In, newTee(o.Stdio.Out, outLog), newTee(o.Stdio.Err, errLog))}
+	var stdin *stdinCloser
+	var in io.Reader
+	if o.Stdio.In != nil {
+		stdin = &stdinCloser{r: o.Stdio.In}
+		in = stdin
+	}
+	streams := []cio.Opt{cio.WithStreams(in, newTee(o.Stdio.Out, outLog), newTee(o.Stdio.Err, errLog))}
 	if o.TTY {
 		streams = append(streams, cio.WithTerminal)
 	}
 	task, err := ctr.NewTask(ctx, cio.NewCreator(streams...))
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, o.Remove, err)
+	}
+	if stdin != nil {
+		stdin.setCloser(func() { _ = task.CloseIO(ctx, containerd.WithStdinCloser) })
 	}
 	statusC, err := task.Wait(ctx)
 	if err != nil {
@@ -207,9 +216,15 @@ func markStarted(ctx context.Context, ctr containerd.Container) {
 	}
 }
 
+// signalTarget is a task or an exec process.
+type signalTarget interface {
+	Kill(ctx context.Context, sig syscall.Signal, opts ...containerd.KillOpts) error
+	Resize(ctx context.Context, w, h uint32) error
+}
+
 // forwardSignals sends the signals lumper receives to the task, and follows
 // the terminal's size when there is one. The returned func stops it.
-func forwardSignals(ctx context.Context, task containerd.Task, tty bool, con console.Console) func() {
+func forwardSignals(ctx context.Context, task signalTarget, tty bool, con console.Console) func() {
 	sigc := make(chan os.Signal, 64)
 	signal.Notify(sigc)
 	done := make(chan struct{})

@@ -1,0 +1,270 @@
+//go:build integration
+
+package integration
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitExited waits until list shows the container exited.
+func waitExited(t *testing.T, name string, timeout time.Duration) listRow {
+	t.Helper()
+	var row listRow
+	eventually(t, timeout, name+" to exit", func() bool {
+		row, _ = listed(t, name)
+		return row.Status == "exited"
+	})
+	return row
+}
+
+func TestLogsDetachedStreamsAndOrder(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
+		"echo out1; sleep 0.05; echo err1 >&2; sleep 0.05; echo out2; sleep 0.05; echo err2 >&2; sleep 0.05; echo out3")
+	waitExited(t, name, 10*time.Second)
+	r := lumperRun("logs", name)
+	if r.code != 0 || r.stdout != "out1\nout2\nout3\n" || r.stderr != "err1\nerr2\n" {
+		t.Fatalf("logs: %s", r)
+	}
+	// Both streams into one pipe keep the order they were written in.
+	cmd := lumperCmd("logs", name)
+	both, err := cmd.CombinedOutput()
+	if err != nil || string(both) != "out1\nerr1\nout2\nerr2\nout3\n" {
+		t.Fatalf("combined logs: %v %q", err, both)
+	}
+	if out := lumper(t, "logs", "--tail", "2", name); out != "out2\nout3\n" {
+		t.Fatalf("--tail 2 stdout: %q", out)
+	}
+	r = lumperRun("logs", "-t", name)
+	stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z out\d$`)
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		if !stamp.MatchString(line) {
+			t.Fatalf("-t line %q lacks an RFC3339Nano stamp", line)
+		}
+	}
+}
+
+func TestLogsSinceUntil(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "echo old; sleep 2; echo new")
+	waitExited(t, name, 10*time.Second)
+	if out := lumper(t, "logs", "--since", "1s", name); out != "new\n" {
+		t.Fatalf("--since 1s: %q", out)
+	}
+	if out := lumper(t, "logs", "--until", "1s", name); out != "old\n" {
+		t.Fatalf("--until 1s: %q", out)
+	}
+	mustFail(t, 125, "logs", "--tail", "abc", name)
+	mustFail(t, 125, "logs", "--since", "nonsense", name)
+	mustFail(t, 125, "logs", "no-such-container")
+}
+
+func TestLogsFollow(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done")
+	cmd := lumperCmd("logs", "-f", name)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var got []string
+	var firstAt time.Duration
+	for sc.Scan() {
+		if len(got) == 0 {
+			firstAt = time.Since(start)
+		}
+		got = append(got, sc.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("logs -f: %v", err)
+	}
+	total := time.Since(start)
+	if strings.Join(got, ",") != "1,2,3" {
+		t.Fatalf("logs -f got %q", got)
+	}
+	// Lines arrive as they are written, not all at the end.
+	if firstAt > total-time.Second {
+		t.Fatalf("first line after %v of %v: not streamed", firstAt, total)
+	}
+	if total > 10*time.Second {
+		t.Fatalf("logs -f did not return when the container exited (%v)", total)
+	}
+}
+
+func TestLogs200kLinesDetached(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "seq", "1", "200000")
+	waitExited(t, name, 60*time.Second)
+	out := lumper(t, "logs", name)
+	checkSeq(t, out, 200000)
+}
+
+func TestForeground200kLinesNoHang(t *testing.T) {
+	for i := 0; i < 3; i++ {
+		done := make(chan result, 1)
+		go func() { done <- lumperRun("run", "--rm", "busybox", "seq", "1", "200000") }()
+		select {
+		case r := <-done:
+			if r.code != 0 {
+				t.Fatalf("run: %s", r.stderr)
+			}
+			checkSeq(t, r.stdout, 200000)
+		case <-time.After(60 * time.Second):
+			t.Fatal("foreground run of seq 1 200000 hung")
+		}
+	}
+	// And the log of a foreground container has it all too.
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "--name", name, "busybox", "seq", "1", "50000")
+	checkSeq(t, lumper(t, "logs", name), 50000)
+}
+
+func checkSeq(t *testing.T, out string, n int) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != n {
+		t.Fatalf("got %d lines, want %d", len(lines), n)
+	}
+	for i, l := range lines {
+		if l != strconv.Itoa(i+1) {
+			t.Fatalf("line %d is %q", i+1, l)
+		}
+	}
+}
+
+func TestLogsFinalLineWithoutNewline(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "printf", "a\\nno-newline")
+	waitExited(t, name, 10*time.Second)
+	if out := lumper(t, "logs", name); out != "a\nno-newline" {
+		t.Fatalf("logs: %q", out)
+	}
+}
+
+// procsOf counts the processes of binary whose environment or command line
+// mentions id (all of them for id "").
+func procsOf(t *testing.T, binary, id string) int {
+	t.Helper()
+	n := 0
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		exe, _ := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if filepath.Base(exe) != binary {
+			continue
+		}
+		if id != "" {
+			environ, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+			cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			if !strings.Contains(string(environ), id) && !strings.Contains(string(cmdline), id) {
+				continue
+			}
+		}
+		n++
+	}
+	return n
+}
+
+func TestShortLivedDetachedLeaveNothingResident(t *testing.T) {
+	var ids []string
+	for i := 0; i < 10; i++ {
+		name := fmt.Sprintf("%s-%d", uniqueName(t), i)
+		rmOnCleanup(t, name)
+		ids = append(ids, strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "echo x; exit "+strconv.Itoa(i))))
+	}
+	eventually(t, 5*time.Second, "loggers and shims of exited containers to go", func() bool {
+		for _, id := range ids {
+			if procsOf(t, "lumper-logger", id) > 0 || procsOf(t, "containerd-shim-runc-v2", id) > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for i := range ids {
+		name := fmt.Sprintf("%s-%d", uniqueName(t), i)
+		row := waitExited(t, name, 5*time.Second)
+		if row.ExitCode != i {
+			t.Fatalf("%s exit code %d, want %d", name, row.ExitCode, i)
+		}
+		if out := lumper(t, "logs", name); out != "x\n" {
+			t.Fatalf("%s logs %q", name, out)
+		}
+	}
+}
+
+func TestEchoLogNeverLost(t *testing.T) {
+	name := uniqueName(t)
+	for i := 0; i < 50; i++ {
+		lumper(t, "run", "-d", "--name", name, "busybox", "echo", "x")
+		waitExited(t, name, 10*time.Second)
+		if out := lumper(t, "logs", name); out != "x\n" {
+			t.Fatalf("run %d: logs %q", i, out)
+		}
+		lumper(t, "rm", name)
+	}
+	if n := procsOf(t, "lumper-logger", ""); n > 0 {
+		// Other tests may run containers in parallel only if marked so; none are.
+		t.Fatalf("%d logger processes left", n)
+	}
+}
+
+func TestLogRotation(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "--log-opt", "max-size=64k", "--log-opt", "max-file=3", "busybox", "seq", "1", "100000")
+	waitExited(t, name, 60*time.Second)
+	row, _ := listed(t, name)
+	dir := filepath.Join(env.dataRoot, testNamespace, "containers", row.ID)
+	var total int64
+	files, _ := filepath.Glob(filepath.Join(dir, "container.log*"))
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += fi.Size()
+	}
+	if len(files) == 0 || len(files) > 3 || total > 3*64*1024 {
+		t.Fatalf("rotation kept %d files, %d bytes", len(files), total)
+	}
+	out := strings.Split(strings.TrimSpace(lumper(t, "logs", name)), "\n")
+	if out[len(out)-1] != "100000" {
+		t.Fatalf("newest line %q", out[len(out)-1])
+	}
+	for i := 1; i < len(out); i++ {
+		a, _ := strconv.Atoi(out[i-1])
+		b, _ := strconv.Atoi(out[i])
+		if b != a+1 {
+			t.Fatalf("lines out of order at %d: %s then %s", i, out[i-1], out[i])
+		}
+	}
+	if tail := lumper(t, "logs", "--tail", "3", name); tail != "99998\n99999\n100000\n" {
+		t.Fatalf("--tail 3 after rotation: %q", tail)
+	}
+	// rm deletes the logs.
+	lumper(t, "rm", name)
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("log directory survived rm: %v", err)
+	}
+}
