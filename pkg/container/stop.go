@@ -44,7 +44,10 @@ func Stop(ctx context.Context, c *client.Client, ref string, timeout time.Durati
 func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Task, sig syscall.Signal, timeout time.Duration) error {
 	ctx = context.WithoutCancel(ctx)
 	st, err := task.Status(ctx)
-	if err != nil && !errdefs.IsNotFound(err) {
+	if errdefs.IsNotFound(err) {
+		return nil // reaped meanwhile
+	}
+	if err != nil {
 		return fmt.Errorf("reading task status: %w", err)
 	}
 	if st.Status != containerd.Stopped {
@@ -101,14 +104,17 @@ func Remove(ctx context.Context, c *client.Client, ref string, force bool) (stri
 	ctx = context.WithoutCancel(ctx)
 	if task, err := ctr.Task(ctx, nil); err == nil {
 		st, err := task.Status(ctx)
-		if err != nil && !errdefs.IsNotFound(err) {
+		switch {
+		case errdefs.IsNotFound(err):
+			// Reaped meanwhile (the logger's reaper, or a stop).
+		case err != nil:
 			return "", fmt.Errorf("reading status of %s: %w", ref, err)
-		}
-		if st.Status != containerd.Stopped && !force {
+		case st.Status != containerd.Stopped && !force:
 			return "", api.Invalidf("container %s is %s: stop it first or use rm -f", ref, st.Status)
-		}
-		if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
-			return "", fmt.Errorf("deleting task of %s: %w", ref, err)
+		default:
+			if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
+				return "", fmt.Errorf("deleting task of %s: %w", ref, err)
+			}
 		}
 	} else if !errdefs.IsNotFound(err) {
 		return "", fmt.Errorf("loading task of %s: %w", ref, err)

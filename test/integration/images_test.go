@@ -89,7 +89,7 @@ func TestImportBadInput(t *testing.T) {
 	mustFail(t, 125, "import", env.images.rootfs, "UPPER:case")
 	mustFail(t, 125, "import", "/nonexistent", "x:1")
 	mustFail(t, 125, "import", "-c", "FROB x", env.images.rootfs, "x:1")
-	if out := lumper(t, "images", "--format", "{{.Repository}}"); strings.Contains(out, "x\n") {
+	if out := lumper(t, "images", "--format", "{{.Repository}}"); strings.Contains("\n"+out, "\nx\n") {
 		t.Fatalf("a failed import left an image: %q", out)
 	}
 }

@@ -41,8 +41,9 @@ func TestLogsDetachedStreamsAndOrder(t *testing.T) {
 	if err != nil || string(both) != "out1\nerr1\nout2\nerr2\nout3\n" {
 		t.Fatalf("combined logs: %v %q", err, both)
 	}
-	if out := lumper(t, "logs", "--tail", "2", name); out != "out2\nout3\n" {
-		t.Fatalf("--tail 2 stdout: %q", out)
+	// --tail counts lines of both streams, as in Docker.
+	if r := lumperRun("logs", "--tail", "2", name); r.stdout != "out3\n" || r.stderr != "err2\n" {
+		t.Fatalf("--tail 2: %s", r)
 	}
 	r = lumperRun("logs", "-t", name)
 	stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z out\d$`)
