@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/logs"
 )
