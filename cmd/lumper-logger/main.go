@@ -1,0 +1,433 @@
+// Command lumper-logger captures the output of a detached container into its
+// log file (see package github.com/lumper/lumper/pkg/logs for the format).
+//
+// containerd's shim starts it for a task whose stdout URI is
+// binary-v2:///path/to/lumper-logger?--log-path=...&... (see logs.BinaryURI),
+// with:
+//
+//   - the query parameters as "--key value" argument pairs, in random order;
+//   - the environment CONTAINER_ID and CONTAINER_NAMESPACE, and nothing else;
+//   - the task's bundle directory as working directory;
+//   - fd 3 the read end of the container's stdout pipe, fd 4 that of its
+//     stderr pipe (unused for a TTY, whose output all comes on fd 3), fd 5 a
+//     pipe on which to write one byte and close once ready.
+//
+// Flags (also accepted as --key=value):
+//
+//	--log-path PATH      log file (required)
+//	--max-size SIZE      rotate at SIZE bytes (10m, 512k or a byte count;
+//	                     0 or less: never)
+//	--max-file N         files kept, including the current one
+//	--pid-file PATH      where the shim writes the container's init pid
+//	                     (default init.pid in the working directory)
+//	--on-exit PATH       program run when the container's init exits
+//	--on-exit-args ARGS  its arguments, separated by the byte 0x1f
+//	                     (logs.OnExitArgsSep), since a URI query cannot
+//	                     repeat a key reliably
+//
+// The shim keeps the write ends of the pipes open until the task is deleted,
+// so the end of the output is not signalled by EOF. Instead the logger waits
+// for the pid file to appear and watches the init process with a pidfd. When
+// it exits, the logger reads what is left in the pipes, writes a pending
+// incomplete line as a P record, syncs the log and starts the --on-exit
+// program in a new session with its stdio on /dev/null, the environment
+// CONTAINER_ID, CONTAINER_NAMESPACE and a default PATH (lumper uses it to
+// record the exit status and delete the task, so that no shim lingers). The
+// logger keeps copying until the shim stops it with SIGTERM when the task is
+// deleted, or until its pipes are closed (EOF; for a TTY the shim closes
+// stdout when the container exits), then reads what is left and exits 0.
+//
+// The logger watches the container's init process, so it serves the task's
+// init; exec processes should not use it.
+//
+// The logger only imports the standard library, golang.org/x/sys and
+// pkg/logs, to stay small in memory: one runs per detached container.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/lumper/lumper/pkg/logs"
+)
+
+const (
+	fdStdout = 3
+	fdStderr = 4
+	fdReady  = 5
+
+	// readBufSize is the size of each read from a pipe.
+	readBufSize = 64 * 1024
+	// readsPerWakeup bounds the reads from one pipe before the logger polls
+	// again, so that a busy stream cannot delay a signal or the other stream.
+	readsPerWakeup = 16
+	// pidPollInterval is how often the logger looks for the pid file.
+	pidPollInterval = 100 * time.Millisecond
+	// exitWait bounds the wait for the container's exit after EOF on stdout.
+	exitWait = 5 * time.Second
+	// drainTimeout bounds the final reads, in case some process outside
+	// the container's pid namespace keeps writing.
+	drainTimeout = 5 * time.Second
+
+	hookPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+)
+
+type config struct {
+	logPath    string
+	maxSize    int64
+	maxFiles   int
+	pidFile    string
+	onExit     string
+	onExitArgs []string
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	// One container's output does not need more than one thread running Go
+	// code, and a small heap goal keeps the resident size low.
+	runtime.GOMAXPROCS(1)
+	debug.SetGCPercent(50)
+
+	cfg, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
+		return 2
+	}
+	l, err := newLogger(cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
+		return 1
+	}
+	if err := l.run(); err != nil {
+		fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// parseArgs parses "--key value" pairs (the shim's rendering of the URI
+// query) and "--key=value" arguments.
+func parseArgs(args []string) (config, error) {
+	cfg := config{pidFile: "init.pid"}
+	var sizeOpts []string
+	for i := 0; i < len(args); i++ {
+		key, val, hasVal := strings.Cut(args[i], "=")
+		if !strings.HasPrefix(key, "--") {
+			return cfg, fmt.Errorf("unexpected argument %q", args[i])
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return cfg, fmt.Errorf("flag %s needs a value", key)
+			}
+			i++
+			val = args[i]
+		}
+		switch key {
+		case "--log-path":
+			cfg.logPath = val
+		case "--max-size":
+			if n, err := strconv.ParseInt(val, 10, 64); err == nil && n <= 0 {
+				cfg.maxSize = -1
+				continue
+			}
+			sizeOpts = append(sizeOpts, "max-size="+val)
+		case "--max-file":
+			sizeOpts = append(sizeOpts, "max-file="+val)
+		case "--pid-file":
+			cfg.pidFile = val
+		case "--on-exit":
+			cfg.onExit = val
+		case "--on-exit-args":
+			cfg.onExitArgs = strings.Split(val, logs.OnExitArgsSep)
+		default:
+			return cfg, fmt.Errorf("unknown flag %s", key)
+		}
+	}
+	if cfg.logPath == "" {
+		return cfg, errors.New("--log-path is required")
+	}
+	maxSize, maxFiles, err := logs.ParseLogOpts(sizeOpts)
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.maxSize == 0 {
+		cfg.maxSize = maxSize
+	}
+	cfg.maxFiles = maxFiles
+	return cfg, nil
+}
+
+type logger struct {
+	cfg     config
+	w       *logs.Writer
+	fds     [2]int // stdout and stderr pipes; -1 once closed
+	streams [2]io.WriteCloser
+	buf     []byte
+
+	sigR    int // read end of the self-pipe signal handlers write to
+	pidfd   int // -1 until the init process is known
+	exited  bool
+	writeOK bool // false after a failed write, until one succeeds
+}
+
+func newLogger(cfg config) (*logger, error) {
+	w, err := logs.NewWriter(cfg.logPath, cfg.maxSize, cfg.maxFiles)
+	if err != nil {
+		return nil, err
+	}
+	l := &logger{
+		cfg:     cfg,
+		w:       w,
+		fds:     [2]int{fdStdout, fdStderr},
+		streams: [2]io.WriteCloser{w.Stream(logs.Stdout), w.Stream(logs.Stderr)},
+		buf:     make([]byte, readBufSize),
+		pidfd:   -1,
+		writeOK: true,
+	}
+	for i, fd := range l.fds {
+		if err := unix.SetNonblock(fd, true); err != nil {
+			l.fds[i] = -1 // not passed: not started by a shim
+		}
+	}
+	return l, nil
+}
+
+func (l *logger) run() error {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return fmt.Errorf("creating signal pipe: %w", err)
+	}
+	l.sigR = p[0]
+	sigC := make(chan os.Signal, 1)
+	signal.Notify(sigC, syscall.SIGTERM, syscall.SIGINT)
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
+	go func() {
+		for range sigC {
+			unix.Write(p[1], []byte{1})
+		}
+	}()
+
+	// Ready: the shim lets runc create the container once it reads a byte.
+	unix.Write(fdReady, []byte{1})
+	unix.Close(fdReady)
+
+	l.checkPidFile()
+	var eofAt time.Time // when stdout reached EOF
+	pfds := make([]unix.PollFd, 0, 4)
+	for {
+		pfds = pfds[:0]
+		for _, fd := range l.fds {
+			if fd >= 0 {
+				pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+			}
+		}
+		pfds = append(pfds, unix.PollFd{Fd: int32(l.sigR), Events: unix.POLLIN})
+		if l.pidfd >= 0 {
+			pfds = append(pfds, unix.PollFd{Fd: int32(l.pidfd), Events: unix.POLLIN})
+		}
+		timeout := -1
+		switch {
+		case l.fds[0] < 0:
+			timeout = max(0, int(time.Until(eofAt.Add(exitWait))/time.Millisecond))
+		case !l.exited && l.pidfd < 0:
+			timeout = int(pidPollInterval / time.Millisecond)
+		}
+		if _, err := unix.Poll(pfds, timeout); err != nil && err != unix.EINTR {
+			return fmt.Errorf("polling: %w", err)
+		}
+		for _, pfd := range pfds {
+			if pfd.Revents == 0 {
+				continue
+			}
+			switch int(pfd.Fd) {
+			case l.sigR:
+				return l.finish()
+			case l.pidfd:
+				l.initExited()
+			default:
+				for i, fd := range l.fds {
+					if fd == int(pfd.Fd) {
+						l.readPipe(i, readsPerWakeup)
+					}
+				}
+			}
+		}
+		if !l.exited && l.pidfd < 0 {
+			l.checkPidFile()
+		}
+		if l.fds[0] < 0 {
+			// EOF on stdout: the task is deleted, or a TTY container
+			// exited (the shim closes stdout when its console closes, a
+			// moment before the process is gone; its stderr pipe is
+			// unused). Let the exit program run first, if there is a
+			// container.
+			if eofAt.IsZero() {
+				eofAt = time.Now()
+			}
+			if l.exited || l.pidfd < 0 || time.Since(eofAt) >= exitWait {
+				return l.finish()
+			}
+		}
+	}
+}
+
+// readPipe copies what is available in pipe i to its stream, in at most
+// limit reads. It closes the pipe at EOF.
+func (l *logger) readPipe(i, limit int) {
+	fd := l.fds[i]
+	for n := 0; n < limit; n++ {
+		c, err := unix.Read(fd, l.buf)
+		if c > 0 {
+			_, werr := l.streams[i].Write(l.buf[:c])
+			l.reportWrite(werr)
+			continue
+		}
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return
+		}
+		// EOF or a broken descriptor.
+		unix.Close(fd)
+		l.fds[i] = -1
+		return
+	}
+}
+
+// reportWrite prints the first of a series of write errors: the logger keeps
+// reading the pipes whatever happens, so that the container never blocks.
+func (l *logger) reportWrite(err error) {
+	if err != nil && l.writeOK {
+		fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
+	}
+	l.writeOK = err == nil
+}
+
+// drain empties both pipes.
+func (l *logger) drain() {
+	deadline := time.Now().Add(drainTimeout)
+	for i := range l.fds {
+		for l.fds[i] >= 0 && time.Now().Before(deadline) {
+			l.readPipe(i, readsPerWakeup)
+			if l.fds[i] >= 0 && !l.pipeHasData(i) {
+				break
+			}
+		}
+	}
+}
+
+// pipeHasData reports whether pipe i has bytes to read (or is at EOF).
+func (l *logger) pipeHasData(i int) bool {
+	pfd := []unix.PollFd{{Fd: int32(l.fds[i]), Events: unix.POLLIN}}
+	n, err := unix.Poll(pfd, 0)
+	return err == nil && n > 0
+}
+
+// checkPidFile opens a pidfd for the container's init once the shim has
+// written its pid.
+func (l *logger) checkPidFile() {
+	data, err := os.ReadFile(l.cfg.pidFile)
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return // being written
+	}
+	fd, err := unix.PidfdOpen(pid, 0) // close-on-exec
+	if err != nil {
+		// Already exited and reaped.
+		l.initExited()
+		return
+	}
+	l.pidfd = fd
+}
+
+// initExited saves everything the container wrote and runs the exit program.
+func (l *logger) initExited() {
+	if l.pidfd >= 0 {
+		unix.Close(l.pidfd)
+		l.pidfd = -1
+	}
+	if l.exited {
+		return
+	}
+	l.exited = true
+	// The pipes hold all that the container wrote before it died.
+	l.drain()
+	l.reportWrite(l.w.Flush())
+	l.reportWrite(l.w.Sync())
+	if l.cfg.onExit != "" {
+		if err := l.startOnExit(); err != nil {
+			fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
+		}
+	}
+}
+
+// startOnExit starts the exit program detached from the logger.
+func (l *logger) startOnExit() error {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("starting exit program: %w", err)
+	}
+	defer null.Close()
+	env := []string{hookPath}
+	for _, k := range []string{"CONTAINER_ID", "CONTAINER_NAMESPACE"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	p, err := os.StartProcess(l.cfg.onExit, append([]string{l.cfg.onExit}, l.cfg.onExitArgs...), &os.ProcAttr{
+		Dir:   "/",
+		Env:   env,
+		Files: []*os.File{null, null, null},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		return fmt.Errorf("starting exit program: %w", err)
+	}
+	// Reap it if it ends before the logger; otherwise it is reparented.
+	go p.Wait()
+	return nil
+}
+
+// finish saves what is left and closes the log.
+func (l *logger) finish() error {
+	l.drain()
+	if !l.exited && l.pidfd >= 0 {
+		// Stopped before the container exited (the task was killed and
+		// deleted at once): the exit program still has to run if it died.
+		if l.pidfdExited() {
+			l.initExited()
+		}
+	}
+	for _, s := range l.streams {
+		l.reportWrite(s.Close())
+	}
+	l.reportWrite(l.w.Sync())
+	if err := l.w.Close(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (l *logger) pidfdExited() bool {
+	pfd := []unix.PollFd{{Fd: int32(l.pidfd), Events: unix.POLLIN}}
+	n, err := unix.Poll(pfd, 0)
+	return err == nil && n > 0
+}

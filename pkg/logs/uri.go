@@ -1,0 +1,38 @@
+package logs
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// LoggerScheme is the URI scheme under which containerd's shim starts a
+// logging binary and waits for it to signal that it is ready.
+const LoggerScheme = "binary-v2"
+
+// OnExitArgsSep separates the arguments joined in the --on-exit-args value of
+// lumper-logger: a URI query cannot repeat a key reliably, so the arguments
+// travel as one string.
+const OnExitArgsSep = "\x1f"
+
+// BinaryURI returns the stdout/stderr URI that makes containerd's shim start
+// the logger binary at loggerPath (an absolute path) for a task: the shim
+// turns each query parameter into a "--key value" pair of arguments. The
+// logger writes the task's output to logPath, rotating it at maxSize bytes
+// and keeping maxFiles files; when the container's init process exits it
+// runs onExit (if not empty) with onExitArgs. Pass the result to url.Parse
+// and cio.LogURI (or cio.TerminalLogURI).
+func BinaryURI(loggerPath, logPath string, maxSize int64, maxFiles int, onExit string, onExitArgs []string) string {
+	q := url.Values{}
+	q.Set("--log-path", logPath)
+	q.Set("--max-size", strconv.FormatInt(maxSize, 10))
+	q.Set("--max-file", strconv.Itoa(maxFiles))
+	if onExit != "" {
+		q.Set("--on-exit", onExit)
+		if len(onExitArgs) > 0 {
+			q.Set("--on-exit-args", strings.Join(onExitArgs, OnExitArgsSep))
+		}
+	}
+	u := url.URL{Scheme: LoggerScheme, Path: loggerPath, RawQuery: q.Encode()}
+	return u.String()
+}
