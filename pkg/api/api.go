@@ -57,3 +57,84 @@ func (e *InvalidArgument) Error() string { return e.Msg }
 func Invalidf(format string, args ...any) error {
 	return &InvalidArgument{Msg: fmt.Sprintf(format, args...)}
 }
+
+// Stats are one sample of a container's cgroup counters.
+type Stats struct {
+	ID         string    `json:"ID"`
+	Name       string    `json:"Name"`
+	Read       time.Time `json:"Read"`
+	CPUNanos   uint64    `json:"CPUNanos"` // total CPU time used
+	CPUPercent float64   `json:"CPUPercent"`
+	MemUsage   uint64    `json:"MemUsage"` // bytes, page cache excluded as Docker does
+	MemLimit   uint64    `json:"MemLimit"` // bytes; the host's memory when unlimited
+	MemPercent float64   `json:"MemPercent"`
+	Pids       uint64    `json:"Pids"`
+	BlockRead  uint64    `json:"BlockRead"`
+	BlockWrite uint64    `json:"BlockWrite"`
+	OOMKills   uint64    `json:"OOMKills"`
+}
+
+// ContainerDetail is what `lumper inspect` shows of a container.
+type ContainerDetail struct {
+	ID       string            `json:"Id"`
+	Name     string            `json:"Name"`
+	Created  time.Time         `json:"Created"`
+	Image    string            `json:"Image"`
+	ImageID  string            `json:"ImageRef"` // the containerd image name
+	Path     string            `json:"Path"`
+	Args     []string          `json:"Args"`
+	State    ContainerState    `json:"State"`
+	Config   ContainerConfig   `json:"Config"`
+	Mounts   []Mount           `json:"Mounts"`
+	Limits   Limits            `json:"HostConfig"`
+	LogPath  string            `json:"LogPath"`
+	Labels   map[string]string `json:"Labels"`
+	Runtime  string            `json:"Runtime"`
+	Snapshot string            `json:"Snapshot"`
+}
+
+// ContainerState is the runtime state part of ContainerDetail.
+type ContainerState struct {
+	Status     string    `json:"Status"`
+	Running    bool      `json:"Running"`
+	Paused     bool      `json:"Paused"`
+	OOMKilled  bool      `json:"OOMKilled"`
+	Pid        uint32    `json:"Pid"`
+	ExitCode   int       `json:"ExitCode"`
+	StartedAt  time.Time `json:"StartedAt"`
+	FinishedAt time.Time `json:"FinishedAt"`
+}
+
+// ContainerConfig is the process part of ContainerDetail.
+type ContainerConfig struct {
+	Hostname   string   `json:"Hostname"`
+	User       string   `json:"User"`
+	Env        []string `json:"Env"`
+	Cmd        []string `json:"Cmd"`
+	WorkingDir string   `json:"WorkingDir"`
+	Tty        bool     `json:"Tty"`
+}
+
+// Mount is one mount of a container, as inspect shows it.
+type Mount struct {
+	Type        string   `json:"Type"`
+	Source      string   `json:"Source"`
+	Destination string   `json:"Destination"`
+	RW          bool     `json:"RW"`
+	Options     []string `json:"Options,omitempty"`
+}
+
+// Limits are the cgroup limits in a container's spec (Docker's HostConfig names).
+type Limits struct {
+	Memory         int64    `json:"Memory"`
+	MemorySwap     int64    `json:"MemorySwap"`
+	CPUShares      uint64   `json:"CpuShares"`
+	CPUQuota       int64    `json:"CpuQuota"`
+	CPUPeriod      uint64   `json:"CpuPeriod"`
+	CpusetCpus     string   `json:"CpusetCpus"`
+	PidsLimit      int64    `json:"PidsLimit"`
+	Privileged     bool     `json:"Privileged"`
+	ReadonlyRootfs bool     `json:"ReadonlyRootfs"`
+	CapAdd         []string `json:"Capabilities,omitempty"`
+	NetworkMode    string   `json:"NetworkMode"`
+}

@@ -14,10 +14,14 @@ const (
 	LabelExitCode = labelPrefix + "exit-code"
 	// LabelFinishedAt is when the last task exited (RFC 3339, UTC).
 	LabelFinishedAt = labelPrefix + "finished-at"
+	// LabelOOMKilled is "true" when the kernel OOM-killed the last task.
+	LabelOOMKilled = labelPrefix + "oom-killed"
 	// LabelStartedAt is when the last task was started (RFC 3339, UTC).
 	LabelStartedAt = labelPrefix + "started-at"
 	// LabelLogPath is the container's log file.
 	LabelLogPath = labelPrefix + "log-path"
+	// LabelPrivileged is "true" for a container run with --privileged.
+	LabelPrivileged = labelPrefix + "privileged"
 	// LabelTTY is "true" when the container has a terminal.
 	LabelTTY = labelPrefix + "tty"
 

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/errdefs"
 
@@ -83,15 +82,10 @@ func Reap(ctx context.Context, c *client.Client, id string) error {
 	if err != nil {
 		return fmt.Errorf("waiting for task of %s: %w", id, err)
 	}
-	var st containerd.ExitStatus
 	select {
-	case st = <-statusC:
+	case <-statusC:
 	case <-wctx.Done():
 		return fmt.Errorf("task of %s did not stop: %w", id, wctx.Err())
 	}
-	if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
-		return fmt.Errorf("deleting task of %s: %w", id, err)
-	}
-	recordExit(ctx, ctr, st.ExitCode(), st.ExitTime())
-	return nil
+	return reapTask(ctx, ctr, task)
 }

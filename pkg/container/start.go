@@ -112,16 +112,17 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	if err != nil {
 		return fmt.Errorf("waiting for container: %w", err)
 	}
-	// Delete waits until every byte the container wrote has been copied.
-	if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
-		log.G(ctx).WithError(err).Warn("deleting task")
-	}
+	// Deleting the task waits until every byte the container wrote has been
+	// copied.
 	if o.Remove {
+		if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
+			log.G(ctx).WithError(err).Warn("deleting task")
+		}
 		if err := removeContainer(ctx, c, ctr); err != nil {
 			log.G(ctx).WithError(err).Warn("removing container after exit")
 		}
-	} else {
-		recordExit(ctx, ctr, code, status.ExitTime())
+	} else if err := reapTask(ctx, ctr, task); err != nil {
+		log.G(ctx).WithError(err).Warn("recording exit")
 	}
 	if code != 0 {
 		return &api.StatusError{Code: int(code)}
@@ -161,7 +162,7 @@ func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Con
 				log.G(ctx).WithError(rerr).Warn("removing container after failed start")
 			}
 		} else {
-			recordExit(ctx, ctr, uint32(se.Code), time.Now())
+			recordExit(ctx, ctr, uint32(se.Code), time.Now(), false)
 		}
 	} else if remove {
 		if rerr := removeContainer(ctx, c, ctr); rerr != nil {
@@ -192,13 +193,14 @@ func startError(err error) error {
 
 // recordExit stores the exit of the container's last task in its labels, so
 // that it survives the deletion of the task (and of its shim).
-func recordExit(ctx context.Context, ctr containerd.Container, code uint32, at time.Time) {
+func recordExit(ctx context.Context, ctr containerd.Container, code uint32, at time.Time, oom bool) {
 	if at.IsZero() {
 		at = time.Now()
 	}
 	_, err := ctr.SetLabels(ctx, map[string]string{
 		client.LabelExitCode:   strconv.FormatUint(uint64(code), 10),
 		client.LabelFinishedAt: at.UTC().Format(time.RFC3339Nano),
+		client.LabelOOMKilled:  strconv.FormatBool(oom),
 	})
 	if err != nil && !errdefs.IsNotFound(err) {
 		log.G(ctx).WithError(err).Warn("recording exit status")
@@ -210,6 +212,7 @@ func markStarted(ctx context.Context, ctr containerd.Container) {
 		client.LabelStartedAt:  time.Now().UTC().Format(time.RFC3339Nano),
 		client.LabelExitCode:   "",
 		client.LabelFinishedAt: "",
+		client.LabelOOMKilled:  "",
 	})
 	if err != nil {
 		log.G(ctx).WithError(err).Warn("recording start time")

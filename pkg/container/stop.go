@@ -77,8 +77,10 @@ func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 	return reapTask(ctx, ctr, task)
 }
 
-// reapTask deletes a stopped task and records its exit in the container.
+// reapTask deletes a stopped task and records its exit (status, time, and
+// whether it was OOM-killed) in the container's labels.
 func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Task) error {
+	oom := oomKilled(ctx, task)
 	st, err := task.Delete(ctx)
 	if err != nil {
 		if errdefs.IsNotFound(err) {
@@ -86,7 +88,7 @@ func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 		}
 		return fmt.Errorf("deleting task: %w", err)
 	}
-	recordExit(ctx, ctr, st.ExitCode(), st.ExitTime())
+	recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oom)
 	return nil
 }
 
