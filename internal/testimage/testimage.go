@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +29,9 @@ import (
 type Options struct {
 	Busybox string // default /bin/busybox (Debian's busybox-static)
 	Ref     string // default docker.io/library/busybox:latest
+	// Extra adds /data/random with this many pseudo-random (incompressible,
+	// but reproducible) bytes, for benchmarks of big images.
+	Extra int64
 }
 
 func (o Options) withDefaults() Options {
@@ -80,6 +84,17 @@ func Rootfs(w io.Writer, o Options) error {
 			continue
 		}
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "busybox", Mode: 0o777, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+			return fmt.Errorf("writing rootfs: %w", err)
+		}
+	}
+	if o.Extra > 0 {
+		if err := dir("data", 0o755); err != nil {
+			return fmt.Errorf("writing rootfs: %w", err)
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "data/random", Mode: 0o644, Size: o.Extra, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+			return fmt.Errorf("writing rootfs: %w", err)
+		}
+		if _, err := io.CopyN(tw, rand.NewChaCha8([32]byte{}), o.Extra); err != nil {
 			return fmt.Errorf("writing rootfs: %w", err)
 		}
 	}

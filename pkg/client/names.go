@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
@@ -46,67 +47,82 @@ func nameLeaseID(name string) string {
 	return "lumper-name." + hex.EncodeToString(sum[:16])
 }
 
-// ReserveName reserves name for container id. A reservation left by a lumper
-// process that died before creating its container is taken over; one held by a
-// live process or an existing container is refused with ErrNameInUse.
-func (c *Client) ReserveName(ctx context.Context, name, id string) error {
+// nameLeaseTTL bounds how long a name lease lives. The lease is only the
+// mutex for creating a container with a name; once the container exists, its
+// label holds the name.
+const nameLeaseTTL = time.Hour
+
+// ReserveName reserves name for container id and returns a context whose
+// lease is the reservation, so that what is created under it (the
+// container's snapshot) is released with the reservation. Two reservations
+// of one name cannot both succeed: containerd creates a lease ID atomically.
+// A name held by an existing container is refused with ErrNameInUse; a
+// reservation left by a lumper process that died is taken over.
+func (c *Client) ReserveName(ctx context.Context, name, id string) (context.Context, error) {
 	ls := c.LeasesService()
 	leaseID := nameLeaseID(name)
 	for attempt := 0; ; attempt++ {
 		_, err := ls.Create(ctx, leases.WithID(leaseID), leases.WithLabels(map[string]string{
-			LabelName:           name,
-			LabelLeaseContainer: id,
-			LabelLeaseOwner:     selfOwner(),
+			LabelName:                name,
+			LabelLeaseContainer:      id,
+			LabelLeaseOwner:          selfOwner(),
+			"containerd.io/gc.expire": time.Now().Add(nameLeaseTTL).UTC().Format(time.RFC3339),
 		}))
 		if err == nil {
-			return nil
+			// The lease may have expired under a long-lived container: its
+			// label still holds the name.
+			holders, err := c.ContainerService().List(ctx, "labels."+strconv.Quote(LabelName)+"=="+strconv.Quote(name))
+			if err != nil {
+				_ = ls.Delete(ctx, leases.Lease{ID: leaseID})
+				return ctx, fmt.Errorf("checking name %q: %w", name, err)
+			}
+			for _, h := range holders {
+				if h.ID != id {
+					_ = ls.Delete(ctx, leases.Lease{ID: leaseID})
+					return ctx, fmt.Errorf("the name %q is in use by container %s: %w", name, ShortID(h.ID), ErrNameInUse)
+				}
+			}
+			return leases.WithLease(ctx, leaseID), nil
 		}
 		if !errdefs.IsAlreadyExists(err) {
-			return fmt.Errorf("reserving name %q: %w", name, err)
+			return ctx, fmt.Errorf("reserving name %q: %w", name, err)
 		}
 		found, err := ls.List(ctx, "id=="+leaseID)
 		if err != nil {
-			return fmt.Errorf("reading reservation of name %q: %w", name, err)
+			return ctx, fmt.Errorf("reading reservation of name %q: %w", name, err)
 		}
 		if len(found) == 0 {
 			if attempt < 3 {
 				continue // released meanwhile
 			}
-			return fmt.Errorf("the name %q is in use: %w", name, ErrNameInUse)
+			return ctx, fmt.Errorf("the name %q is in use: %w", name, ErrNameInUse)
 		}
 		holder := found[0].Labels[LabelLeaseContainer]
 		if holder != "" {
 			if _, err := c.ContainerService().Get(ctx, holder); err == nil {
-				return fmt.Errorf("the name %q is in use by container %s: %w", name, ShortID(holder), ErrNameInUse)
+				return ctx, fmt.Errorf("the name %q is in use by container %s: %w", name, ShortID(holder), ErrNameInUse)
 			} else if !errdefs.IsNotFound(err) {
-				return fmt.Errorf("checking holder of name %q: %w", name, err)
+				return ctx, fmt.Errorf("checking holder of name %q: %w", name, err)
 			}
 		}
 		if ownerAlive(found[0].Labels[LabelLeaseOwner]) || attempt >= 3 {
-			return fmt.Errorf("the name %q is in use by a container being created: %w", name, ErrNameInUse)
+			return ctx, fmt.Errorf("the name %q is in use by a container being created: %w", name, ErrNameInUse)
 		}
 		// A stale reservation: its owner died before creating the container.
 		if err := ls.Delete(ctx, leases.Lease{ID: leaseID}); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("releasing stale reservation of name %q: %w", name, err)
+			return ctx, fmt.Errorf("releasing stale reservation of name %q: %w", name, err)
 		}
 	}
 }
 
-// ReleaseName drops the reservation of name if it belongs to container id.
-func (c *Client) ReleaseName(ctx context.Context, name, id string) error {
+// ReleaseName drops the reservation of a name. Call it while the container
+// that holds the name still exists (or was never created): then the lease can
+// only be this container's.
+func (c *Client) ReleaseName(ctx context.Context, name string) error {
 	if name == "" {
 		return nil
 	}
-	ls := c.LeasesService()
-	leaseID := nameLeaseID(name)
-	found, err := ls.List(ctx, "id=="+leaseID)
-	if err != nil {
-		return fmt.Errorf("reading reservation of name %q: %w", name, err)
-	}
-	if len(found) == 0 || found[0].Labels[LabelLeaseContainer] != id {
-		return nil
-	}
-	if err := ls.Delete(ctx, leases.Lease{ID: leaseID}); err != nil && !errdefs.IsNotFound(err) {
+	if err := c.LeasesService().Delete(ctx, leases.Lease{ID: nameLeaseID(name)}); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("releasing name %q: %w", name, err)
 	}
 	return nil

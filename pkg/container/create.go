@@ -12,7 +12,6 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
@@ -49,6 +48,8 @@ const maxCommandLabel = 1024
 // On any failure nothing is left behind: no container, no snapshot, and the
 // name is free again.
 func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ containerd.Container, retErr error) {
+	start := time.Now()
+	trace := func(step string) { log.G(ctx).WithField("t", time.Since(start)).Debug(step) }
 	if o.Name != "" {
 		if err := client.ValidateName(o.Name); err != nil {
 			return nil, &api.InvalidArgument{Msg: err.Error()}
@@ -64,6 +65,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if err := images.Unpack(ctx, c, img); err != nil {
 		return nil, err
 	}
+	trace("image resolved and unpacked")
 	image := containerd.NewImage(c.Client, img)
 	cfg, err := image.Spec(ctx)
 	if err != nil {
@@ -74,6 +76,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		return nil, api.Invalidf("no command specified: image %s has no CMD or ENTRYPOINT, give one after the image name", o.Image)
 	}
 
+	trace("image config read")
 	id := client.NewID()
 	name := o.Name
 	defer func() {
@@ -81,11 +84,15 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 			o.Cleanup()
 		}
 	}()
+	// The name's lease also holds the snapshot while the container is being
+	// created, so that a crash before the container is recorded leaves only
+	// garbage for containerd's GC (the lease expires).
+	var lctx context.Context
 	if name == "" {
-		if name, err = reserveGeneratedName(ctx, c, id); err != nil {
+		if name, lctx, err = reserveGeneratedName(ctx, c, id); err != nil {
 			return nil, err
 		}
-	} else if err := c.ReserveName(ctx, name, id); err != nil {
+	} else if lctx, err = c.ReserveName(ctx, name, id); err != nil {
 		if errors.Is(err, client.ErrNameInUse) {
 			return nil, api.Invalidf("%v: remove that container or choose another --name", strings.TrimSuffix(err.Error(), ": "+client.ErrNameInUse.Error()))
 		}
@@ -93,21 +100,12 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	defer func() {
 		if retErr != nil {
-			if err := c.ReleaseName(context.WithoutCancel(ctx), name, id); err != nil {
+			if err := c.ReleaseName(context.WithoutCancel(ctx), name); err != nil {
 				log.G(ctx).WithError(err).Warn("releasing name after failed create")
 			}
 		}
 	}()
-
-	// The snapshot is prepared under a short lease so that a crash between
-	// preparing it and recording the container leaves garbage that
-	// containerd's GC reclaims, never a dangling snapshot.
-	lctx, done, err := c.WithLease(ctx, leases.WithRandomID(), leases.WithExpiration(time.Hour))
-	if err != nil {
-		return nil, fmt.Errorf("creating lease: %w", err)
-	}
-	defer done(context.WithoutCancel(lctx))
-
+	trace("name reserved")
 	hostname := o.Hostname
 	if hostname == "" {
 		hostname = id[:12]
@@ -155,6 +153,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if err != nil {
 		return nil, fmt.Errorf("creating container: %w", classifySpecError(err))
 	}
+	trace("container created")
 	return ctr, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	tasksapi "github.com/containerd/containerd/api/services/tasks/v1"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errgrpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/lumper/lumper/pkg/api"
@@ -58,6 +59,7 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerDe
 	d.Limits.Privileged = rec.Labels[client.LabelPrivileged] == "true"
 
 	resp, err := c.TaskService().Get(ctx, &tasksapi.GetRequest{ContainerID: rec.ID})
+	err = errgrpc.ToNative(err)
 	switch {
 	case err == nil:
 		info := Info(rec, resp.Process)

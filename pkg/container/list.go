@@ -9,6 +9,7 @@ import (
 	tasksapi "github.com/containerd/containerd/api/services/tasks/v1"
 	tasktypes "github.com/containerd/containerd/api/types/task"
 	"github.com/containerd/containerd/v2/core/containers"
+	"github.com/containerd/errdefs/pkg/errgrpc"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -33,7 +34,7 @@ func List(ctx context.Context, c *client.Client) ([]api.ContainerInfo, error) {
 	}
 	resp, err := c.TaskService().List(ctx, &tasksapi.ListTasksRequest{})
 	if err != nil {
-		return nil, fmt.Errorf("listing tasks: %w", err)
+		return nil, fmt.Errorf("listing tasks: %w", errgrpc.ToNative(err))
 	}
 	tasks := make(map[string]*tasktypes.Process, len(resp.Tasks))
 	for _, t := range resp.Tasks {

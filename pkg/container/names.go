@@ -14,19 +14,20 @@ var (
 )
 
 // reserveGeneratedName picks a free adjective_noun name and reserves it.
-func reserveGeneratedName(ctx context.Context, c *client.Client, id string) (string, error) {
+func reserveGeneratedName(ctx context.Context, c *client.Client, id string) (string, context.Context, error) {
 	var err error
 	for i := 0; i < 20; i++ {
 		name := adjectives[rand.IntN(len(adjectives))] + "_" + nouns[rand.IntN(len(nouns))]
 		if i >= 5 {
 			name += "_" + id[:4+i%8]
 		}
-		if err = c.ReserveName(ctx, name, id); err == nil {
-			return name, nil
+		var lctx context.Context
+		if lctx, err = c.ReserveName(ctx, name, id); err == nil {
+			return name, lctx, nil
 		}
 		if !errors.Is(err, client.ErrNameInUse) {
-			return "", err
+			return "", ctx, err
 		}
 	}
-	return "", err
+	return "", ctx, err
 }

@@ -61,6 +61,8 @@ func (l LogOptions) withDefaults() LogOptions {
 func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container, o AttachOptions) (retErr error) {
 	// Signals must reach the container, not cancel our calls.
 	ctx = context.WithoutCancel(ctx)
+	start := time.Now()
+	trace := func(step string) { log.G(ctx).WithField("t", time.Since(start)).Debug(step) }
 	lo := o.Log.withDefaults()
 	lw, err := logs.NewWriter(LogPath(c, ctr.ID()), lo.MaxSize, lo.MaxFiles)
 	if err != nil {
@@ -82,10 +84,12 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	if o.TTY {
 		streams = append(streams, cio.WithTerminal)
 	}
+	trace("log opened")
 	task, err := ctr.NewTask(ctx, cio.NewCreator(streams...))
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, o.Remove, err)
 	}
+	trace("task created")
 	if stdin != nil {
 		stdin.setCloser(func() { _ = task.CloseIO(ctx, containerd.WithStdinCloser) })
 	}
@@ -104,10 +108,14 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		task.Delete(ctx, containerd.WithProcessKill)
 		return finishFailedStart(ctx, c, ctr, o.Remove, err)
 	}
-	markStarted(ctx, ctr)
+	trace("task started")
+	if !o.Remove {
+		markStarted(ctx, ctr)
+	}
 	stop := forwardSignals(ctx, task, o.TTY, o.Console)
 	status := <-statusC
 	stop()
+	trace("task exited")
 	code, _, err := status.Result()
 	if err != nil {
 		return fmt.Errorf("waiting for container: %w", err)
@@ -118,12 +126,14 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
 			log.G(ctx).WithError(err).Warn("deleting task")
 		}
+		trace("task deleted")
 		if err := removeContainer(ctx, c, ctr); err != nil {
 			log.G(ctx).WithError(err).Warn("removing container after exit")
 		}
 	} else if err := reapTask(ctx, ctr, task); err != nil {
 		log.G(ctx).WithError(err).Warn("recording exit")
 	}
+	trace("done")
 	if code != 0 {
 		return &api.StatusError{Code: int(code)}
 	}

@@ -130,15 +130,20 @@ func Remove(ctx context.Context, c *client.Client, ref string, force bool) (stri
 // removeContainer deletes a container without a task: record, snapshot,
 // name reservation and log directory.
 func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Container) error {
-	labels, err := ctr.Labels(ctx)
+	// The labels cached when the container was loaded or created will do:
+	// the name never changes.
+	info, err := ctr.Info(ctx, containerd.WithoutRefreshedMetadata)
 	if err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("reading labels of %s: %w", ctr.ID(), err)
 	}
+	labels := info.Labels
+	// Release the name first: while the container exists, nobody else can
+	// hold the name's lease.
+	if err := c.ReleaseName(ctx, labels[client.LabelName]); err != nil {
+		return err
+	}
 	if err := ctr.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("deleting container %s: %w", ctr.ID(), err)
-	}
-	if err := c.ReleaseName(ctx, labels[client.LabelName], ctr.ID()); err != nil {
-		return err
 	}
 	if err := os.RemoveAll(ContainerDir(c, ctr.ID())); err != nil {
 		return fmt.Errorf("removing logs of %s: %w", ctr.ID(), err)

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# lumper against ctr, side by side, on one private containerd (the go.mod
+# version), the same busybox image and this machine. Prints a Markdown table.
+#   BENCH_RUNS   runs per case (default 15; `make bench-smoke` uses 1)
+#   BENCH_LIST   container counts for the list case (default "0 100 1000")
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=$here/_output/bin
+runs=${BENCH_RUNS:-15}
+smoke=false
+[ "$runs" = 1 ] && smoke=true
+counts=${BENCH_LIST:-"0 100 1000"}
+$smoke && counts=${BENCH_LIST:-"0 10"}
+batch=50
+$smoke && batch=5
+
+export LUMPER_CTD_DIR=${BENCH_CTD_DIR:-/tmp/lumper-bench-ctd}
+export LUMPER_ADDRESS=$LUMPER_CTD_DIR/containerd.sock
+export LUMPER_NAMESPACE=bench
+export LUMPER_DATA_ROOT=$LUMPER_CTD_DIR/lumper
+export PATH=$bin:$PATH
+ctr="$bin/ctr --address $LUMPER_ADDRESS -n bench"
+img=docker.io/library/busybox:latest
+work=$(mktemp -d)
+cleanup() {
+	"$here/hack/containerd.sh" down >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$here/hack/containerd.sh" down >/dev/null 2>&1 || true
+rm -rf "$LUMPER_CTD_DIR"
+"$here/hack/containerd.sh" up >/dev/null
+(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go run ./hack/mkimage -o "$work" >/dev/null)
+lumper load -q -i "$work/busybox-docker.tar" >/dev/null
+timeit() { "$work/timeit" -n "$runs" "$@"; }
+# ctr's deprecation warning goes to stderr; keep the table clean.
+quiet() { "$@" 2>/dev/null; }
+
+echo "# lumper vs ctr — $(date -u +%Y-%m-%d), $(nproc) cores, containerd $("$bin/containerd" --version | awk '{print $3}'), $(runc --version | head -1)"
+echo
+echo "| case | lumper ms median (min–max) | reference ms median (min–max) | ratio | peak RSS MiB lumper / ref |"
+echo "|---|---|---|---|---|"
+
+timeit -name 'run --rm busybox true (vs ctr run --rm)' \
+	-a "lumper run --rm $img true" \
+	-b "$ctr run --rm $img r{i} true"
+
+bruns=$(( runs < 3 ? runs : 3 ))
+"$work/timeit" -n "$bruns" -name "run -d + rm -f of $batch, sequential" \
+	-a "sh -c 'for i in \$(seq $batch); do lumper run -d --name s\$i $img sleep 1000 >/dev/null; done; for i in \$(seq $batch); do lumper rm -f s\$i >/dev/null; done'" \
+	-b "sh -c 'for i in \$(seq $batch); do $ctr run -d $img s\$i sleep 1000 >/dev/null 2>&1; done; for i in \$(seq $batch); do $ctr t rm -f s\$i >/dev/null 2>&1; $ctr c rm s\$i 2>/dev/null; done'"
+"$work/timeit" -n "$bruns" -name "run -d + rm -f of $batch, 4-way parallel" \
+	-a "sh -c 'seq $batch | xargs -P4 -I{} lumper run -d --name p{} $img sleep 1000 >/dev/null; seq $batch | xargs -P4 -I{} lumper rm -f p{} >/dev/null'" \
+	-b "sh -c 'seq $batch | xargs -P4 -I{} $ctr run -d $img p{} sleep 1000 >/dev/null 2>&1; seq $batch | xargs -P4 -I{} sh -c \"$ctr t rm -f p{} >/dev/null 2>&1; $ctr c rm p{} 2>/dev/null\"'"
+
+have=0
+for n in $counts; do
+	# Mixed: one in ten running, the rest exited.
+	while [ "$have" -lt "$n" ]; do
+		seq $((have + 1)) $(( have + 100 < n ? have + 100 : n )) | xargs -P4 -I{} sh -c \
+			'if [ $(({} % 10)) = 0 ]; then lumper run -d --name l{} '"$img"' sleep 100000; else lumper run -d --name l{} '"$img"' true; fi' >/dev/null
+		have=$(( have + 100 < n ? have + 100 : n ))
+	done
+	sleep 2
+	timeit -name "list, $n containers (vs ctr c ls + ctr t ls)" \
+		-a "lumper list" \
+		-b "sh -c '$ctr c ls >/dev/null 2>&1; $ctr t ls >/dev/null 2>&1'"
+done
+lumper list -q | xargs -r -P4 -n 20 lumper rm -f >/dev/null
+
+lumper run -d --name logs200k $img seq 1 200000 >/dev/null
+sleep 3
+raw=$(lumper inspect --format '{{.LogPath}}' logs200k)
+timeit -name 'logs of 200k lines (vs cat of the raw log)' \
+	-a "sh -c 'lumper logs logs200k >/dev/null'" \
+	-b "sh -c 'cat $raw >/dev/null'"
+lumper rm -f logs200k >/dev/null
+
+if [ -x "$here/bench/commit.sh" ]; then
+	"$here/bench/commit.sh" "$work" "$runs"
+fi
+
+size=104857600
+$smoke && size=10485760
+(cd "$here" && go run ./bench/bigimage -o "$work/big.tar" -size "$size")
+timeit -name "load of a $((size / 1048576)) MB image (vs ctr images import)" \
+	-a "lumper load -q -i $work/big.tar" -post-a "lumper rmi -f bench/big:latest" \
+	-b "$ctr images import $work/big.tar" -post-b "$ctr images rm --sync docker.io/bench/big:latest"
+
+echo
+echo "| measure | lumper | ctr |"
+echo "|---|---|---|"
+echo "| binary size (stripped) | $(( $(stat -c %s "$bin/lumper") / 1048576 )) MiB + logger $(( $(stat -c %s "$bin/lumper-logger") / 1024 )) KiB | $(( $(stat -c %s "$bin/ctr") / 1048576 )) MiB |"
+
+# Memory beside each detached container, and processes left by exited ones.
+for i in $(seq 10); do lumper run -d --name m$i $img sleep 100000 >/dev/null; done
+sleep 1
+rss_of() { # sum of VmRSS (KiB) of processes whose exe is $1 and that serve this containerd
+	local total=0 p
+	for p in /proc/[0-9]*; do
+		[ "$(basename "$(readlink "$p/exe" 2>/dev/null)")" = "$1" ] || continue
+		grep -qa "$LUMPER_CTD_DIR" "$p/cmdline" "$p/environ" 2>/dev/null || continue
+		total=$(( total + $(awk '/VmRSS/ {print $2}' "$p/status") ))
+	done
+	echo "$total"
+}
+count_shims() { # shims of this containerd whose container ID matches $1 (a grep -E pattern)
+	local n=0 p
+	for p in /proc/[0-9]*; do
+		[ "$(basename "$(readlink "$p/exe" 2>/dev/null)")" = containerd-shim-runc-v2 ] || continue
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$LUMPER_CTD_DIR" || continue
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -Eq -- "-id $1( |$)" && n=$((n + 1))
+	done
+	echo "$n"
+}
+echo "| resident memory beside one detached container, beyond its shim | $(( $(rss_of lumper-logger) / 10 )) KiB (lumper-logger) | 0 (no logger; output discarded) |"
+echo "| shim RSS per running container | $(( $(rss_of containerd-shim-runc-v2) / 10 )) KiB | same shim |"
+lumper list -q | xargs -r lumper rm -f >/dev/null
+for i in $(seq $batch); do lumper run -d --name e$i $img true >/dev/null; $ctr run -d $img ce$i true >/dev/null 2>&1; done
+sleep 3
+echo "| processes left by $batch exited, not removed, containers | $(( $(count_shims '[0-9a-f]{64}') )) shims + $(rss_of lumper-logger) KiB of loggers | $(count_shims 'ce[0-9]+') shims |"
