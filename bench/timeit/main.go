@@ -55,7 +55,9 @@ func stats(s []sample) (median, lo, hi time.Duration, rss int64) {
 	return w[len(w)/2], w[0], w[len(w)-1], rss
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
 
 func main() {
 	n := flag.Int("n", 15, "runs of each command")

@@ -63,9 +63,9 @@ func (c *Client) ReserveName(ctx context.Context, name, id string) (context.Cont
 	leaseID := nameLeaseID(name)
 	for attempt := 0; ; attempt++ {
 		_, err := ls.Create(ctx, leases.WithID(leaseID), leases.WithLabels(map[string]string{
-			LabelName:                name,
-			LabelLeaseContainer:      id,
-			LabelLeaseOwner:          selfOwner(),
+			LabelName:                 name,
+			LabelLeaseContainer:       id,
+			LabelLeaseOwner:           selfOwner(),
 			"containerd.io/gc.expire": time.Now().Add(nameLeaseTTL).UTC().Format(time.RFC3339),
 		}))
 		if err == nil {
