@@ -12,14 +12,17 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/containers"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/images"
+	"github.com/lumper/lumper/pkg/spec"
 )
 
 // CreateOptions describe a container to create.
@@ -36,9 +39,12 @@ type CreateOptions struct {
 	Interactive bool
 	Labels      map[string]string
 	SpecOpts    []oci.SpecOpts // resource, mount and security options
-	// Cleanup runs when creation fails (e.g. to remove host directories that
-	// were created for bind mounts).
-	Cleanup func()
+	// Mounts are the user's mounts: missing bind sources are created as
+	// directories (Docker does so) and removed again if creation fails.
+	Mounts []spec.Mount
+	// Privileged is recorded for inspect and makes /sys/fs/cgroup writable;
+	// the privileges themselves are in SpecOpts.
+	Privileged bool
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -50,6 +56,17 @@ const maxCommandLabel = 1024
 func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ containerd.Container, retErr error) {
 	start := time.Now()
 	trace := func(step string) { log.G(ctx).WithField("t", time.Since(start)).Debug(step) }
+	created, err := spec.PrepareHostPaths(o.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			if err := spec.RemoveCreated(created); err != nil {
+				log.G(ctx).WithError(err).Warn("removing host directories created for mounts")
+			}
+		}
+	}()
 	if o.Name != "" {
 		if err := client.ValidateName(o.Name); err != nil {
 			return nil, &api.InvalidArgument{Msg: err.Error()}
@@ -79,11 +96,6 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	trace("image config read")
 	id := client.NewID()
 	name := o.Name
-	defer func() {
-		if retErr != nil && o.Cleanup != nil {
-			o.Cleanup()
-		}
-	}()
 	// The name's lease also holds the snapshot while the container is being
 	// created, so that a crash before the container is recorded leaves only
 	// garbage for containerd's GC (the lease expires).
@@ -125,6 +137,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.TTY {
 		specOpts = append(specOpts, oci.WithTTY)
 	}
+	specOpts = append(specOpts, withCgroupMount(o.Privileged))
 	specOpts = append(specOpts, o.SpecOpts...)
 	if o.User != "" {
 		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
@@ -138,6 +151,9 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	if o.TTY {
 		labels[client.LabelTTY] = "true"
+	}
+	if o.Privileged {
+		labels[client.LabelPrivileged] = "true"
 	}
 	for k, v := range o.Labels {
 		labels[k] = v
@@ -200,4 +216,29 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n-3] + "..."
+}
+
+// withCgroupMount shows the container its own cgroup at /sys/fs/cgroup, as
+// Docker does (read-only unless privileged): containerd's default spec has
+// no cgroup mount. runc mounts the container's own hierarchy on cgroup v1
+// and v2 alike.
+func withCgroupMount(privileged bool) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		for _, m := range s.Mounts {
+			if m.Destination == "/sys/fs/cgroup" {
+				return nil
+			}
+		}
+		mode := "ro"
+		if privileged {
+			mode = "rw"
+		}
+		s.Mounts = append(s.Mounts, specs.Mount{
+			Destination: "/sys/fs/cgroup",
+			Type:        "cgroup",
+			Source:      "cgroup",
+			Options:     []string{"nosuid", "noexec", "nodev", "relatime", mode},
+		})
+		return nil
+	}
 }

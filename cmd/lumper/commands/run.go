@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+
+	"github.com/containerd/containerd/v2/pkg/oci"
 
 	"github.com/containerd/console"
 	"github.com/spf13/cobra"
@@ -28,6 +31,26 @@ type RunOptions struct {
 	Hostname    string
 	User        string
 	LogOpts     []string
+	EnvFiles    []string
+
+	// Resources (issue 3: verified in the container's cgroup).
+	Memory     string
+	MemorySwap string
+	CPUShares  int64
+	Cpuset     string
+	CPUs       string
+	PidsLimit  int64
+
+	// Mounts and isolation.
+	Volumes     []string
+	Mounts      []string
+	Tmpfs       []string
+	Privileged  bool
+	ReadOnly    bool
+	CapAdd      []string
+	CapDrop     []string
+	SecurityOpt []string
+	Network     string
 
 	Image string
 	Args  []string
@@ -68,6 +91,26 @@ func newRunCmd(g *GlobalOptions) *cobra.Command {
 	f.StringVarP(&o.Hostname, "hostname", "h", "", "container host name (default: the short ID)")
 	f.StringVarP(&o.User, "user", "u", "", "user to run as: UID[:GID] or name[:group]")
 	f.StringArrayVar(&o.LogOpts, "log-opt", nil, "log rotation: max-size=10m, max-file=3")
+	f.StringArrayVar(&o.EnvFiles, "env-file", nil, "read environment variables from a file (KEY=VALUE lines)")
+	f.StringVarP(&o.Memory, "memory", "m", "", "memory limit (e.g. 64m, 1g; at least 6m)")
+	f.StringVar(&o.MemorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
+	f.Int64VarP(&o.CPUShares, "cpushare", "c", 0, "CPU shares (relative weight, 2-262144)")
+	f.Int64Var(&o.CPUShares, "cpu-shares", 0, "CPU shares (alias of --cpushare)")
+	f.StringVar(&o.Cpuset, "cpuset", "", "CPUs the container may use (0, 0-1, 0,1)")
+	f.StringVar(&o.Cpuset, "cpuset-cpus", "", "CPUs the container may use (alias of --cpuset)")
+	f.StringVar(&o.CPUs, "cpus", "", "number of CPUs (quota over period, e.g. 1.5)")
+	f.Int64Var(&o.PidsLimit, "pids-limit", 0, "maximum number of processes (-1 unlimited)")
+	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount HOST:CONTAINER[:ro|rw] (absolute host path)")
+	f.StringArrayVar(&o.Mounts, "mount", nil, "mount: type=bind,src=,dst=[,readonly] or type=tmpfs,dst=[,tmpfs-size=]")
+	f.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs at PATH[:options]")
+	f.BoolVar(&o.Privileged, "privileged", false, "give the container all capabilities and host devices")
+	f.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root file system read-only")
+	f.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (e.g. NET_ADMIN, ALL)")
+	f.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop a Linux capability")
+	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, "no-new-privileges[:true|false], seccomp=unconfined|PROFILE.json")
+	f.StringVar(&o.Network, "network", "", "network: none or host (default: a private network namespace with loopback only)")
+	f.StringVar(&o.Network, "net", "", "alias of --network")
+	_ = f.MarkHidden("net")
 	f.Bool("help", false, "help for run")
 	return cmd
 }
@@ -80,9 +123,13 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 	if o.Workdir != "" && o.Workdir[0] != '/' {
 		return usageErrorf(cmd, "invalid --workdir %q: it must be an absolute path", o.Workdir)
 	}
-	env, err := spec.ParseEnv(o.Env, nil, os.LookupEnv)
+	env, err := spec.ParseEnv(o.Env, o.EnvFiles, os.LookupEnv)
 	if err != nil {
-		return usageErrorf(cmd, "%v", err)
+		return err
+	}
+	specOpts, mounts, err := o.specOptions()
+	if err != nil {
+		return err
 	}
 	var con console.Console
 	if o.TTY && !o.Detach {
@@ -108,6 +155,9 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		User:        o.User,
 		TTY:         o.TTY,
 		Interactive: o.Interactive,
+		SpecOpts:    specOpts,
+		Mounts:      mounts,
+		Privileged:  o.Privileged,
 	}
 	if cmd.Flags().Changed("entrypoint") {
 		co.Entrypoint = &o.Entrypoint
@@ -135,4 +185,81 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		ao.Stdio.In = o.In
 	}
 	return container.RunAttached(ctx, c, ctr, ao)
+}
+
+// specOptions checks the resource, mount and security flags (before anything
+// is created) and turns them into spec options.
+func (o *RunOptions) specOptions() ([]oci.SpecOpts, []spec.Mount, error) {
+	var r spec.Resources
+	var err error
+	if o.Memory != "" {
+		if r.Memory, err = spec.ParseMemory(o.Memory); err != nil {
+			return nil, nil, err
+		}
+	}
+	if o.MemorySwap != "" {
+		if r.MemorySwap, err = spec.ParseMemorySwap(o.MemorySwap, r.Memory); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.CPUShares, err = spec.ParseCPUShares(o.CPUShares); err != nil {
+		return nil, nil, err
+	}
+	if o.Cpuset != "" {
+		online, err := spec.OnlineCPUs()
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the host's CPUs: %w", err)
+		}
+		if r.CpusetCpus, err = spec.ParseCpuset(o.Cpuset, online); err != nil {
+			return nil, nil, err
+		}
+	}
+	if o.CPUs != "" {
+		if r.CPUs, err = spec.ParseCPUs(o.CPUs, runtime.NumCPU()); err != nil {
+			return nil, nil, err
+		}
+	}
+	r.PidsLimit = o.PidsLimit
+	var mounts []spec.Mount
+	for _, v := range o.Volumes {
+		m, err := spec.ParseVolume(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		mounts = append(mounts, m)
+	}
+	for _, v := range o.Mounts {
+		m, err := spec.ParseMount(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		mounts = append(mounts, m)
+	}
+	for _, v := range o.Tmpfs {
+		m, err := spec.ParseTmpfs(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		mounts = append(mounts, m)
+	}
+	sec := spec.Security{Privileged: o.Privileged, ReadOnly: o.ReadOnly, Network: o.Network}
+	if sec.CapAdd, err = spec.NormalizeCaps(o.CapAdd); err != nil {
+		return nil, nil, err
+	}
+	if sec.CapDrop, err = spec.NormalizeCaps(o.CapDrop); err != nil {
+		return nil, nil, err
+	}
+	if sec.NoNewPrivileges, sec.Seccomp, err = spec.ParseSecurityOpts(o.SecurityOpt); err != nil {
+		return nil, nil, err
+	}
+	if o.User != "" {
+		if err := spec.ParseUser(o.User); err != nil {
+			return nil, nil, err
+		}
+	}
+	opts, err := spec.Opts(r, mounts, sec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return opts, mounts, nil
 }
