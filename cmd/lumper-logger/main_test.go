@@ -91,7 +91,7 @@ func shimArgs(t *testing.T, uri string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Scheme != "binary-v2" || u.Path != "/opt/lumper-logger" {
+	if u.Scheme != logs.LoggerScheme || u.Path != "/opt/lumper-logger" {
 		t.Errorf("uri %s", uri)
 	}
 	var args []string

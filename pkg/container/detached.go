@@ -41,7 +41,7 @@ func findLogger() (string, error) {
 // detachedIO sends the task's output to lumper-logger, started by the shim.
 // When the container exits, the logger runs `lumper internal-reap`, which
 // records the exit status and deletes the task so that no shim lingers.
-func detachedIO(c *client.Client, id string, lo LogOptions) (cio.Creator, error) {
+func detachedIO(c *client.Client, id string, tty bool, lo LogOptions) (cio.Creator, error) {
 	logger, err := findLogger()
 	if err != nil {
 		return nil, err
@@ -58,6 +58,9 @@ func detachedIO(c *client.Client, id string, lo LogOptions) (cio.Creator, error)
 	u, err := url.Parse(uri)
 	if err != nil {
 		return nil, fmt.Errorf("building logger URI: %w", err)
+	}
+	if tty {
+		return cio.TerminalLogURI(u), nil
 	}
 	return cio.LogURI(u), nil
 }

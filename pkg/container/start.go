@@ -143,7 +143,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 // StartDetached starts ctr with its output captured by lumper's logger, which
 // runs beside the shim and outlives this process.
 func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions) error {
-	creator, err := detachedIO(c, ctr.ID(), lo.withDefaults())
+	creator, err := detachedIO(c, ctr.ID(), tty, lo.withDefaults())
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,11 @@ import (
 )
 
 // LoggerScheme is the URI scheme under which containerd's shim starts a
-// logging binary and waits for it to signal that it is ready.
-const LoggerScheme = "binary-v2"
+// logging binary and waits for it to signal that it is ready. "binary" is
+// understood by every containerd since 1.3 (the logger writes one byte on the
+// ready pipe, which 2.x's stricter "binary-v2" would also require); lumper
+// must also run on hosts with containerd 1.7.
+const LoggerScheme = "binary"
 
 // OnExitArgsSep separates the arguments joined in the --on-exit-args value of
 // lumper-logger: a URI query cannot repeat a key reliably, so the arguments
