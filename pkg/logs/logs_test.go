@@ -652,7 +652,7 @@ func TestBinaryURI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Scheme != "binary-v2" || u.Path != "/usr/local/bin/lumper-logger" || u.Host != "" || !strings.HasPrefix(s, "binary-v2:///usr/local/bin/lumper-logger?") {
+	if u.Scheme != "binary" || u.Path != "/usr/local/bin/lumper-logger" || u.Host != "" || !strings.HasPrefix(s, "binary:///usr/local/bin/lumper-logger?") {
 		t.Errorf("uri %s", s)
 	}
 	q := u.Query()
