@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
+	"time"
 
 	tasksapi "github.com/containerd/containerd/api/services/tasks/v1"
 	tasktypes "github.com/containerd/containerd/api/types/task"
 	"github.com/containerd/containerd/v2/core/containers"
+	"github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errgrpc"
 
 	"github.com/lumper/lumper/pkg/api"
@@ -41,12 +44,53 @@ func List(ctx context.Context, c *client.Client) ([]api.ContainerInfo, error) {
 		tasks[t.ID] = t
 	}
 	out := make([]api.ContainerInfo, 0, len(ctrs))
+	var lost []int
 	for _, ctr := range ctrs {
-		out = append(out, Info(ctr, tasks[ctr.ID]))
+		t := tasks[ctr.ID]
+		if t == nil && ctr.Labels[client.LabelStartedAt] != "" && ctr.Labels[client.LabelExitCode] == "" {
+			lost = append(lost, len(out))
+		}
+		out = append(out, Info(ctr, t))
+	}
+	if len(lost) > 0 {
+		checkLost(ctx, c, out, lost)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
 	return out, nil
 }
+
+// lostTaskTimeout bounds the question to a shim that did not answer.
+const lostTaskTimeout = 1500 * time.Millisecond
+
+// checkLost settles the state of started containers whose task is missing
+// from the task list and whose exit was never recorded: containerd leaves out
+// a task whose shim does not answer (hung: "unknown"), and a task that is
+// gone since containerd lost its state (a reboot: "exited").
+func checkLost(ctx context.Context, c *client.Client, out []api.ContainerInfo, lost []int) {
+	var wg sync.WaitGroup
+	for _, i := range lost {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tctx, cancel := context.WithTimeout(ctx, lostTaskTimeout)
+			defer cancel()
+			resp, err := c.TaskService().Get(tctx, &tasksapi.GetRequest{ContainerID: out[i].ID})
+			switch err = errgrpc.ToNative(err); {
+			case err == nil:
+				out[i].Status, out[i].PID, out[i].ExitCode = state(containers.Container{}, resp.Process)
+			case errdefs.IsNotFound(err):
+				out[i].Status, out[i].ExitCode = StatusExited, lostExitCode
+			default:
+				out[i].Status = StatusUnknown
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// lostExitCode is shown for a container whose task vanished without a
+// recorded exit (e.g. the host rebooted).
+const lostExitCode = 255
 
 // Info builds a container's list row from its record and its task (nil when
 // it has none).
