@@ -36,7 +36,10 @@ type AttachOptions struct {
 	TTY     bool
 	Console console.Console // the user's terminal when TTY is set; nil otherwise
 	Remove  bool            // --rm: delete the container after it exits
-	Log     LogOptions
+	// RemoveOnStartFailure deletes the container (and frees its name) when
+	// its task cannot be started, as `run` wants; `start` keeps it.
+	RemoveOnStartFailure bool
+	Log                  LogOptions
 }
 
 // LogOptions bound a container's log files.
@@ -87,7 +90,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	trace("log opened")
 	task, err := ctr.NewTask(ctx, cio.NewCreator(streams...))
 	if err != nil {
-		return finishFailedStart(ctx, c, ctr, o.Remove, err)
+		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
 	trace("task created")
 	if stdin != nil {
@@ -96,7 +99,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	statusC, err := task.Wait(ctx)
 	if err != nil {
 		task.Delete(ctx, containerd.WithProcessKill)
-		return finishFailedStart(ctx, c, ctr, o.Remove, err)
+		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
 	if o.TTY && o.Console != nil {
 		if err := o.Console.SetRaw(); err != nil {
@@ -106,7 +109,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	}
 	if err := task.Start(ctx); err != nil {
 		task.Delete(ctx, containerd.WithProcessKill)
-		return finishFailedStart(ctx, c, ctr, o.Remove, err)
+		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
 	trace("task started")
 	if !o.Remove {
@@ -142,26 +145,32 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 
 // StartDetached starts ctr with its output captured by lumper's logger, which
 // runs beside the shim and outlives this process.
-func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions) error {
+func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions, removeOnFailure bool) error {
 	creator, err := detachedIO(c, ctr.ID(), tty, lo.withDefaults())
 	if err != nil {
+		if removeOnFailure {
+			if rerr := removeContainer(context.WithoutCancel(ctx), c, ctr); rerr != nil {
+				log.G(ctx).WithError(rerr).Warn("removing container after failed start")
+			}
+		}
 		return err
 	}
 	task, err := ctr.NewTask(ctx, creator)
 	if err != nil {
-		return finishFailedStart(ctx, c, ctr, false, err)
+		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
 	if err := task.Start(ctx); err != nil {
 		task.Delete(context.WithoutCancel(ctx), containerd.WithProcessKill)
-		return finishFailedStart(ctx, c, ctr, false, err)
+		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
 	markStarted(ctx, ctr)
 	return nil
 }
 
-// finishFailedStart records why a task could not start (Docker leaves such a
-// container behind in the "created" state with status 126 or 127) and maps the
-// runtime's error to the exit code Docker uses.
+// finishFailedStart maps the runtime's error to the exit code Docker uses
+// (126, 127) and either removes the container (run: the name is free again
+// at once) or records the failure in it (start: it stays "created" with that
+// status, as in Docker).
 func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Container, remove bool, err error) error {
 	ctx = context.WithoutCancel(ctx)
 	serr := startError(err)

@@ -168,7 +168,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 	}
 	lo := container.LogOptions{MaxSize: maxSize, MaxFiles: maxFiles}
 	if o.Detach {
-		if err := container.StartDetached(ctx, c, ctr, o.TTY, lo); err != nil {
+		if err := container.StartDetached(ctx, c, ctr, o.TTY, lo, true); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintln(o.Out, ctr.ID())
@@ -180,6 +180,8 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		Console: con,
 		Remove:  o.Remove,
 		Log:     lo,
+		// A container that could not start is removed: its name is free.
+		RemoveOnStartFailure: true,
 	}
 	if o.Interactive {
 		ao.Stdio.In = o.In
