@@ -11,6 +11,7 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/pkg/identifiers"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/errdefs"
@@ -103,4 +104,18 @@ func New(ctx context.Context, o Options) (*Client, context.Context, error) {
 func IsUnreachable(err error) bool {
 	var u *ErrUnreachable
 	return errors.As(err, &u) || errdefs.IsUnavailable(err)
+}
+
+// WithOperationLease returns a context under a new lease for one operation
+// (load, import, commit, pull) and the function that deletes it. Everything
+// the operation writes is held by the lease until the result is referenced by
+// an image record; if lumper dies midway, the lease expires after ttl and
+// containerd's garbage collector reclaims what it held. The lease carries the
+// label lumper.io/operation=op.
+func (c *Client) WithOperationLease(ctx context.Context, op string, ttl time.Duration) (context.Context, func(context.Context) error, error) {
+	ctx, done, err := c.WithLease(ctx, leases.WithRandomID(), leases.WithExpiration(ttl), leases.WithLabel(LabelLeaseOperation, op))
+	if err != nil {
+		return ctx, done, fmt.Errorf("creating %s lease: %w", op, err)
+	}
+	return ctx, done, nil
 }

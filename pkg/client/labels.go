@@ -25,6 +25,8 @@ const (
 	// LabelTTY is "true" when the container has a terminal.
 	LabelTTY = labelPrefix + "tty"
 
+	// LabelLeaseOperation names the operation an operation lease is for.
+	LabelLeaseOperation = labelPrefix + "operation"
 	// LabelLeaseContainer links a name lease to its container ID.
 	LabelLeaseContainer = labelPrefix + "container"
 	// LabelLeaseOwner records the process that reserved a name

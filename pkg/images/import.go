@@ -14,7 +14,6 @@ import (
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
@@ -44,9 +43,9 @@ func Import(ctx context.Context, c *client.Client, r io.Reader, ref string, o Im
 	if err := ApplyChanges(&cfg, o.Changes); err != nil {
 		return images.Image{}, err
 	}
-	ctx, done, err := c.WithLease(ctx, leases.WithRandomID(), leases.WithExpiration(24*time.Hour))
+	ctx, done, err := c.WithOperationLease(ctx, "import", time.Hour)
 	if err != nil {
-		return images.Image{}, fmt.Errorf("creating lease: %w", err)
+		return images.Image{}, err
 	}
 	defer done(context.WithoutCancel(ctx))
 

@@ -9,7 +9,6 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/lumper/lumper/pkg/client"
@@ -23,9 +22,9 @@ const untaggedRepo = "lumper.local/untagged"
 // written under one lease, so an interrupted load leaves nothing that
 // containerd's garbage collector will not reclaim.
 func Load(ctx context.Context, c *client.Client, r io.Reader) (_ []string, retErr error) {
-	ctx, done, err := c.WithLease(ctx, leases.WithRandomID(), leases.WithExpiration(24*time.Hour))
+	ctx, done, err := c.WithOperationLease(ctx, "load", time.Hour)
 	if err != nil {
-		return nil, fmt.Errorf("creating lease: %w", err)
+		return nil, err
 	}
 	defer done(context.WithoutCancel(ctx))
 
