@@ -41,6 +41,12 @@ disabled_plugins = [
 [debug]
   address = "$dir/debug.sock"
   level = "info"
+
+# The restart monitor starts the tasks of containers run with --restart
+# (containerd.io/restart.* labels). It checks every 10 s by default; lumper's
+# reaper leaves a restartable task stopped for it, so check often.
+[plugins."io.containerd.monitor.container.v1.restart"]
+  interval = "1s"
 TOML
 }
 
