@@ -11,7 +11,7 @@ LDFLAGS := -s -w
 export LUMPER_CTD_DIR ?= /tmp/lumper-containerd
 PREFIX ?= /usr/local
 
-.PHONY: all build deps containerd containerd-up containerd-down demo test test-unit \
+.PHONY: fuzz all build deps containerd containerd-up containerd-down demo test test-unit \
 	test-integration lint fmt vet bench bench-smoke install clean
 
 all: build
@@ -55,6 +55,13 @@ test-unit:
 
 test-integration: deps build containerd
 	LUMPER_BIN_DIR=$(BIN) $(GO) test -tags integration -count=1 -timeout 25m ./test/integration/
+
+## fuzz: each fuzz target for FUZZTIME (seed corpus in testdata/fuzz)
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test ./pkg/images -run '^$$' -fuzz '^FuzzCheckLayer$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/images -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/spec -run '^$$' -fuzz '^FuzzParsers$$' -fuzztime $(FUZZTIME)
 
 lint: fmt vet
 

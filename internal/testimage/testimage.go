@@ -48,6 +48,9 @@ type Options struct {
 	// Extra adds /data/random with this many pseudo-random (incompressible,
 	// but reproducible) bytes, for benchmarks of big images.
 	Extra int64
+	// Layer, when set, is the image's only layer (an uncompressed tar)
+	// instead of the busybox rootfs: tests build hostile images with it.
+	Layer []byte
 }
 
 func (o Options) withDefaults() Options {
@@ -196,7 +199,9 @@ type image struct {
 
 func build(o Options) (image, error) {
 	var buf bytes.Buffer
-	if err := Rootfs(&buf, o); err != nil {
+	if o.Layer != nil {
+		buf.Write(o.Layer)
+	} else if err := Rootfs(&buf, o); err != nil {
 		return image{}, err
 	}
 	img := image{layer: buf.Bytes(), diffID: digest.FromBytes(buf.Bytes())}

@@ -4,6 +4,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -17,7 +18,58 @@ type ContainerInfo struct {
 	Status   string            `json:"Status"` // created, running, paused, exited, unknown
 	PID      uint32            `json:"Pid"`
 	ExitCode int               `json:"ExitCode"`
+	Ports    []Port            `json:"Ports,omitempty"` // published while the container runs
 	Labels   map[string]string `json:"Labels,omitempty"`
+}
+
+// Port is a published port: HostIP:HostPort on the host forwards to
+// ContainerPort in the container. An empty HostIP means every address.
+type Port struct {
+	HostIP        string `json:"HostIp,omitempty"`
+	HostPort      uint16 `json:"HostPort"`
+	ContainerPort uint16 `json:"ContainerPort"`
+	Protocol      string `json:"Protocol"` // tcp or udp
+}
+
+// String renders a port as Docker's ps does: 127.0.0.1:8080->80/tcp.
+func (p Port) String() string {
+	host := p.HostIP
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	return fmt.Sprintf("%s:%d->%d/%s", host, p.HostPort, p.ContainerPort, p.Protocol)
+}
+
+// NetworkInfo describes a container network (`lumper network ls/inspect`).
+type NetworkInfo struct {
+	Name       string            `json:"Name"`
+	Driver     string            `json:"Driver"` // bridge, or host/none for the built-in modes
+	Bridge     string            `json:"Bridge,omitempty"`
+	Subnet     string            `json:"Subnet,omitempty"`
+	Gateway    string            `json:"Gateway,omitempty"`
+	Default    bool              `json:"Default"`
+	Created    time.Time         `json:"Created"`
+	ConfigFile string            `json:"ConfigFile,omitempty"`
+	Containers []NetworkEndpoint `json:"Containers,omitempty"` // inspect only
+}
+
+// NetworkEndpoint is a container attached to a network.
+type NetworkEndpoint struct {
+	ID         string `json:"ID"`
+	Name       string `json:"Name"`
+	IPAddress  string `json:"IPAddress,omitempty"`
+	MacAddress string `json:"MacAddress,omitempty"`
+}
+
+// NetworkSettings are a container's network as inspect shows it; the
+// addresses are set while the container runs.
+type NetworkSettings struct {
+	Network    string `json:"Network"`
+	IPAddress  string `json:"IPAddress"`
+	Gateway    string `json:"Gateway"`
+	MacAddress string `json:"MacAddress"`
+	Ports      []Port `json:"Ports"`
+	SandboxKey string `json:"SandboxKey"` // the network namespace's path
 }
 
 // ImageInfo is one row of `lumper images`.
@@ -53,10 +105,13 @@ type InvalidArgument struct{ Msg string }
 
 func (e *InvalidArgument) Error() string { return e.Msg }
 
-// Invalidf builds an InvalidArgument error.
+// Invalidf builds an InvalidArgument error. The message is kept on one line
+// even when it quotes user input raw: line breaks are shown escaped.
 func Invalidf(format string, args ...any) error {
-	return &InvalidArgument{Msg: fmt.Sprintf(format, args...)}
+	return &InvalidArgument{Msg: oneLine.Replace(fmt.Sprintf(format, args...))}
 }
+
+var oneLine = strings.NewReplacer("\n", "\\n", "\r", "\\r")
 
 // Stats are one sample of a container's cgroup counters.
 type Stats struct {
@@ -91,6 +146,7 @@ type ContainerDetail struct {
 	Labels   map[string]string `json:"Labels"`
 	Runtime  string            `json:"Runtime"`
 	Snapshot string            `json:"Snapshot"`
+	Network  NetworkSettings   `json:"NetworkSettings"`
 }
 
 // ContainerState is the runtime state part of ContainerDetail.

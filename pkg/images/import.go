@@ -95,7 +95,20 @@ func writeGzipLayer(ctx context.Context, cs content.Store, r io.Reader) (ocispec
 		return ocispec.Descriptor{}, "", err
 	}
 	uncompressed := digest.Canonical.Digester()
-	if _, err := io.Copy(io.MultiWriter(gz, uncompressed.Hash()), r); err != nil {
+	// The tarball is checked (CheckLayer) as it streams through.
+	pr, pw := io.Pipe()
+	checked := make(chan error, 1)
+	go func() {
+		err := CheckLayer(pr)
+		_, _ = io.Copy(io.Discard, pr) // let the copy finish either way
+		checked <- err
+	}()
+	_, err = io.Copy(io.MultiWriter(gz, uncompressed.Hash(), pw), r)
+	pw.CloseWithError(err)
+	if cerr := <-checked; cerr != nil {
+		return ocispec.Descriptor{}, "", cerr
+	}
+	if err != nil {
 		return ocispec.Descriptor{}, "", fmt.Errorf("reading rootfs tarball: %w", err)
 	}
 	if err := gz.Close(); err != nil {

@@ -2,14 +2,19 @@ package images
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/images"
-	"github.com/opencontainers/go-digest"
+	"github.com/containerd/containerd/v2/core/images/archive"
+	"github.com/containerd/platforms"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/lumper/lumper/pkg/client"
 )
@@ -17,10 +22,12 @@ import (
 // untaggedRepo names images from OCI archives that carry no usable name.
 const untaggedRepo = "lumper.local/untagged"
 
-// Load imports a `docker save` or OCI image-layout archive, unpacks every
-// image it names into the snapshotter, and returns their names. All content is
-// written under one lease, so an interrupted load leaves nothing that
-// containerd's garbage collector will not reclaim.
+// Load imports a `docker save` or OCI image-layout archive: its blobs go into
+// the content store under an operation lease, every layer is checked
+// (CheckLayer) while it is unpacked into the snapshotter, and only then are
+// the image records created. A hostile or broken archive, or a lumper killed
+// midway, records no image, and what was written is garbage once the lease
+// is gone.
 func Load(ctx context.Context, c *client.Client, r io.Reader) (_ []string, retErr error) {
 	ctx, done, err := c.WithOperationLease(ctx, "load", time.Hour)
 	if err != nil {
@@ -28,25 +35,96 @@ func Load(ctx context.Context, c *client.Client, r io.Reader) (_ []string, retEr
 	}
 	defer done(context.WithoutCancel(ctx))
 
-	imgs, err := c.Import(ctx, r,
-		containerd.WithImageRefTranslator(ociRefName),
-		containerd.WithSkipDigestRef(func(name string) bool { return name != "" }),
-		containerd.WithDigestRef(func(d digest.Digest) string { return untaggedRepo + "@" + d.String() }),
-	)
+	cs := c.ContentStore()
+	index, err := archive.ImportIndex(ctx, cs, r)
 	if err != nil {
 		return nil, fmt.Errorf("importing archive: %w", err)
 	}
-	if len(imgs) == 0 {
+	recs, err := archiveImages(ctx, cs, index)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
 		return nil, fmt.Errorf("importing archive: no image for this platform found in it")
 	}
-	names := make([]string, 0, len(imgs))
-	for _, img := range imgs {
-		if err := Unpack(ctx, c, img); err != nil {
+	// Children-first GC labels, so the records keep their content alive.
+	matcher := platforms.Default()
+	handler := images.SetChildrenLabels(cs, images.FilterPlatforms(images.ChildrenHandler(cs), matcher))
+	if err := images.WalkNotEmpty(ctx, handler, index); err != nil {
+		return nil, fmt.Errorf("labelling archive content: %w", err)
+	}
+	for _, img := range recs {
+		if err := checkAndUnpack(ctx, c, img); err != nil {
+			return nil, err
+		}
+	}
+	names := make([]string, 0, len(recs))
+	for _, img := range recs {
+		if _, err := Store(ctx, c, img); err != nil {
 			return nil, err
 		}
 		names = append(names, img.Name)
 	}
 	return names, nil
+}
+
+// archiveImages names the images an imported archive index lists, as Docker
+// does: the image name annotation, a full reference in the OCI ref name, or
+// (for an OCI image with only a tag) its digest.
+func archiveImages(ctx context.Context, cs content.Provider, index ocispec.Descriptor) ([]images.Image, error) {
+	b, err := content.ReadBlob(ctx, cs, index)
+	if err != nil {
+		return nil, fmt.Errorf("reading archive index: %w", err)
+	}
+	var idx ocispec.Index
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return nil, fmt.Errorf("decoding archive index: %w", err)
+	}
+	var out []images.Image
+	for _, m := range idx.Manifests {
+		if _, ok := m.Annotations[images.AnnotationManifestSubject]; ok {
+			continue // a referrer, not an image
+		}
+		if m.Platform != nil && !platforms.Default().Match(*m.Platform) {
+			continue
+		}
+		name := m.Annotations[images.AnnotationImageName]
+		if name == "" {
+			name = ociRefName(m.Annotations[ocispec.AnnotationRefName])
+		}
+		if name == "" {
+			name = untaggedRepo + "@" + m.Digest.String()
+		}
+		out = append(out, images.Image{Name: name, Target: m})
+	}
+	return out, nil
+}
+
+// checkAndUnpack checks every layer of img while unpacking it.
+func checkAndUnpack(ctx context.Context, c *client.Client, img images.Image) error {
+	cs := c.ContentStore()
+	mf, err := images.Manifest(ctx, cs, img.Target, platforms.Default())
+	if err != nil {
+		return fmt.Errorf("reading manifest of %s: %w", img.Name, err)
+	}
+	var wg sync.WaitGroup
+	var checkErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, l := range mf.Layers {
+			if err := checkLayerBlob(ctx, cs, l); err != nil {
+				checkErr = err
+				return
+			}
+		}
+	}()
+	unpackErr := Unpack(ctx, c, img)
+	wg.Wait()
+	if checkErr != nil {
+		return checkErr
+	}
+	return unpackErr
 }
 
 // ociRefName turns an OCI "org.opencontainers.image.ref.name" annotation into

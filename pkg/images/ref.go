@@ -15,7 +15,9 @@ import (
 func Normalize(ref string) (string, error) {
 	named, err := reference.ParseDockerRef(ref)
 	if err != nil {
-		return "", api.Invalidf("invalid reference %q: %v", ref, err)
+		// The library's message may quote the input raw; keep it one line.
+		msg := strings.Join(strings.Fields(err.Error()), " ")
+		return "", api.Invalidf("invalid reference %q: %s", ref, msg)
 	}
 	return named.String(), nil
 }
