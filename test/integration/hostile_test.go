@@ -149,3 +149,52 @@ func corruptBlob(t *testing.T, archive []byte) []byte {
 	tw.Close()
 	return out.Bytes()
 }
+
+// status reads fields of /proc/self/status inside a container run with args.
+func status(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	out := lumper(t, append(append([]string{"run", "--rm"}, args...), "busybox", "cat", "/proc/self/status")...)
+	m := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok {
+			m[k] = strings.TrimSpace(v)
+		}
+	}
+	return m
+}
+
+func hasCap(t *testing.T, capEff string, bit uint) bool {
+	v, err := strconv.ParseUint(capEff, 16, 64)
+	if err != nil {
+		t.Fatalf("CapEff %q: %v", capEff, err)
+	}
+	return v&(1<<bit) != 0
+}
+
+func TestSecureDefaults(t *testing.T) {
+	const capSysModule, capSysAdmin = 16, 21
+	def := status(t)
+	if def["Seccomp"] != "2" || def["NoNewPrivs"] != "1" || hasCap(t, def["CapEff"], capSysModule) || hasCap(t, def["CapEff"], capSysAdmin) {
+		t.Fatalf("default container: Seccomp %s NoNewPrivs %s CapEff %s", def["Seccomp"], def["NoNewPrivs"], def["CapEff"])
+	}
+	priv := status(t, "--privileged")
+	if priv["Seccomp"] != "0" || !hasCap(t, priv["CapEff"], capSysModule) || !hasCap(t, priv["CapEff"], capSysAdmin) {
+		t.Fatalf("--privileged: Seccomp %s CapEff %s", priv["Seccomp"], priv["CapEff"])
+	}
+	open := status(t, "--security-opt", "seccomp=unconfined", "--security-opt", "no-new-privileges=false")
+	if open["Seccomp"] != "0" || open["NoNewPrivs"] != "0" {
+		t.Fatalf("unconfined: Seccomp %s NoNewPrivs %s", open["Seccomp"], open["NoNewPrivs"])
+	}
+	// Loading a kernel module fails without CAP_SYS_MODULE, whatever the module.
+	if r := lumperRun("run", "--rm", "busybox", "sh", "-c", "echo > /tmp/m.ko; insmod /tmp/m.ko"); r.code == 0 {
+		t.Fatal("insmod succeeded in a default container")
+	}
+	// Nothing under the data root is world-writable.
+	filepath.Walk(env.dataRoot, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is world-writable (%v)", p, fi.Mode())
+		}
+		return nil
+	})
+}
