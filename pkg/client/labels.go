@@ -24,6 +24,10 @@ const (
 	LabelPrivileged = labelPrefix + "privileged"
 	// LabelTTY is "true" when the container has a terminal.
 	LabelTTY = labelPrefix + "tty"
+	// LabelLogMaxSize and LabelLogMaxFiles are the --log-opt rotation
+	// settings, for starts after the first (`start`, the restart monitor).
+	LabelLogMaxSize  = labelPrefix + "log-max-size"
+	LabelLogMaxFiles = labelPrefix + "log-max-file"
 
 	// LabelLeaseOperation names the operation an operation lease is for.
 	LabelLeaseOperation = labelPrefix + "operation"

@@ -45,6 +45,11 @@ type CreateOptions struct {
 	// Privileged is recorded for inspect and makes /sys/fs/cgroup writable;
 	// the privileges themselves are in SpecOpts.
 	Privileged bool
+	// Restart is the restart policy (see ParseRestartPolicy); "" means no.
+	Restart string
+	// Log bounds the log files of detached starts; recorded so that a later
+	// `start` (and the restart monitor) keeps the same rotation.
+	Log LogOptions
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -155,6 +160,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.Privileged {
 		labels[client.LabelPrivileged] = "true"
 	}
+	restartLabels(labels, o.Restart, o.Log)
 	for k, v := range o.Labels {
 		labels[k] = v
 	}

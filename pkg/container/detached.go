@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/errdefs"
 
@@ -40,33 +41,35 @@ func findLogger() (string, error) {
 
 // detachedIO sends the task's output to lumper-logger, started by the shim.
 // When the container exits, the logger runs `lumper internal-reap`, which
-// records the exit status and deletes the task so that no shim lingers.
-func detachedIO(c *client.Client, id string, tty bool, lo LogOptions) (cio.Creator, error) {
+// records the exit status and deletes the task so that no shim lingers. It
+// also returns the logger URI, for the restart monitor.
+func detachedIO(c *client.Client, id string, tty bool, lo LogOptions) (cio.Creator, string, error) {
 	logger, err := findLogger()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("locating lumper binary: %w", err)
+		return nil, "", fmt.Errorf("locating lumper binary: %w", err)
 	}
 	if err := os.MkdirAll(ContainerDir(c, id), 0o700); err != nil {
-		return nil, fmt.Errorf("creating container directory: %w", err)
+		return nil, "", fmt.Errorf("creating container directory: %w", err)
 	}
 	uri := logs.BinaryURI(logger, LogPath(c, id), lo.MaxSize, lo.MaxFiles, self,
 		[]string{"--address", c.Address, "--namespace", c.Namespace, "--data-root", c.DataRoot, ReapCommand})
 	u, err := url.Parse(uri)
 	if err != nil {
-		return nil, fmt.Errorf("building logger URI: %w", err)
+		return nil, "", fmt.Errorf("building logger URI: %w", err)
 	}
 	if tty {
-		return cio.TerminalLogURI(u), nil
+		return cio.TerminalLogURI(u), uri, nil
 	}
-	return cio.LogURI(u), nil
+	return cio.LogURI(u), uri, nil
 }
 
 // Reap records the exit of container id's task and deletes the task, once it
-// has stopped. It is run by the logger when the container's init exits.
+// has stopped. It is run by the logger when the container's init exits. A
+// task the restart monitor is to restart is left to it (see reapOrLeave).
 func Reap(ctx context.Context, c *client.Client, id string) error {
 	ctr, err := c.LoadContainer(ctx, id)
 	if err != nil {
@@ -85,10 +88,11 @@ func Reap(ctx context.Context, c *client.Client, id string) error {
 	if err != nil {
 		return fmt.Errorf("waiting for task of %s: %w", id, err)
 	}
+	var st containerd.ExitStatus
 	select {
-	case <-statusC:
+	case st = <-statusC:
 	case <-wctx.Done():
 		return fmt.Errorf("task of %s did not stop: %w", id, wctx.Err())
 	}
-	return reapTask(ctx, ctr, task)
+	return reapOrLeave(ctx, ctr, task, st)
 }

@@ -146,7 +146,11 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 // StartDetached starts ctr with its output captured by lumper's logger, which
 // runs beside the shim and outlives this process.
 func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions, removeOnFailure bool) error {
-	creator, err := detachedIO(c, ctr.ID(), tty, lo.withDefaults())
+	var restartable bool
+	creator, logURI, err := detachedIO(c, ctr.ID(), tty, lo.withDefaults())
+	if err == nil {
+		restartable, err = prepareRestart(ctx, ctr)
+	}
 	if err != nil {
 		if removeOnFailure {
 			if rerr := removeContainer(context.WithoutCancel(ctx), c, ctr); rerr != nil {
@@ -164,6 +168,9 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
 	markStarted(ctx, ctr)
+	if restartable {
+		return armRestart(ctx, ctr, logURI)
+	}
 	return nil
 }
 

@@ -26,6 +26,8 @@ func Stop(ctx context.Context, c *client.Client, ref string, timeout time.Durati
 	if err != nil {
 		return nil, fmt.Errorf("loading container %s: %w", ref, err)
 	}
+	// A stopped container stays stopped: the restart monitor lets it be.
+	disarmIfRestartable(ctx, ctr, rec.Labels)
 	task, err := ctr.Task(ctx, nil)
 	if err != nil {
 		if errdefs.IsNotFound(err) {
@@ -81,6 +83,14 @@ func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 // whether it was OOM-killed) in the container's labels.
 func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Task) error {
 	oom := oomKilled(ctx, task)
+	// Record the exit before the task goes, so that nobody sees a started
+	// container with neither a task nor an exit status (list would take it
+	// for one lost in a reboot).
+	recorded := false
+	if s, err := task.Status(ctx); err == nil && s.Status == containerd.Stopped {
+		recordExit(ctx, ctr, s.ExitStatus, s.ExitTime, oom)
+		recorded = true
+	}
 	st, err := task.Delete(ctx)
 	if err != nil {
 		if errdefs.IsNotFound(err) {
@@ -88,7 +98,9 @@ func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 		}
 		return fmt.Errorf("deleting task: %w", err)
 	}
-	recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oom)
+	if !recorded {
+		recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oom)
+	}
 	return nil
 }
 
@@ -114,6 +126,8 @@ func Remove(ctx context.Context, c *client.Client, ref string, force bool) (stri
 		case st.Status != containerd.Stopped && !force:
 			return "", api.Invalidf("container %s is %s: stop it first or use rm -f", ref, st.Status)
 		default:
+			// The restart monitor must not start a new task meanwhile.
+			disarmIfRestartable(ctx, ctr, rec.Labels)
 			if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
 				return "", fmt.Errorf("deleting task of %s: %w", ref, err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/containerd/console"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/logs"
@@ -52,6 +53,9 @@ type RunOptions struct {
 	SecurityOpt []string
 	Network     string
 
+	// Restart is the --restart policy (run -d and create).
+	Restart string
+
 	Image string
 	Args  []string
 	In    io.Reader
@@ -81,9 +85,16 @@ func newRunCmd(g *GlobalOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.SetInterspersed(false)
 	f.BoolVarP(&o.Detach, "detach", "d", false, "run the container in the background and print its ID")
+	f.BoolVar(&o.Remove, "rm", false, "remove the container when it exits")
+	addCreateFlags(f, o)
+	f.Bool("help", false, "help for run")
+	return cmd
+}
+
+// addCreateFlags binds the flags `run` and `create` share.
+func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.BoolVarP(&o.TTY, "tty", "t", false, "allocate a pseudo-TTY")
 	f.BoolVarP(&o.Interactive, "interactive", "i", false, "keep stdin open")
-	f.BoolVar(&o.Remove, "rm", false, "remove the container when it exits")
 	f.StringVar(&o.Name, "name", "", "name of the container")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy the host's)")
 	f.StringVarP(&o.Workdir, "workdir", "w", "", "working directory inside the container")
@@ -111,25 +122,16 @@ func newRunCmd(g *GlobalOptions) *cobra.Command {
 	f.StringVar(&o.Network, "network", "", "network: none or host (default: a private network namespace with loopback only)")
 	f.StringVar(&o.Network, "net", "", "alias of --network")
 	_ = f.MarkHidden("net")
-	f.Bool("help", false, "help for run")
-	return cmd
+	f.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:MAX-RETRIES], always or unless-stopped")
 }
 
 func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
-	maxSize, maxFiles, err := logs.ParseLogOpts(o.LogOpts)
-	if err != nil {
-		return usageErrorf(cmd, "%v", err)
-	}
-	if o.Workdir != "" && o.Workdir[0] != '/' {
-		return usageErrorf(cmd, "invalid --workdir %q: it must be an absolute path", o.Workdir)
-	}
-	env, err := spec.ParseEnv(o.Env, o.EnvFiles, os.LookupEnv)
+	co, err := o.createOptions(cmd)
 	if err != nil {
 		return err
 	}
-	specOpts, mounts, err := o.specOptions()
-	if err != nil {
-		return err
+	if co.Restart != container.RestartNo && !o.Detach {
+		return usageErrorf(cmd, "--restart %s needs -d: a restarted container runs in the background", co.Restart)
 	}
 	var con console.Console
 	if o.TTY && !o.Detach {
@@ -145,6 +147,54 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 	}
 	defer c.Close()
 
+	ctr, err := container.Create(ctx, c, co)
+	if err != nil {
+		return err
+	}
+	if o.Detach {
+		if err := container.StartDetached(ctx, c, ctr, o.TTY, co.Log, true); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(o.Out, ctr.ID())
+		return err
+	}
+	ao := container.AttachOptions{
+		Stdio:   container.Stdio{Out: o.Out, Err: o.Err},
+		TTY:     o.TTY,
+		Console: con,
+		Remove:  o.Remove,
+		Log:     co.Log,
+		// A container that could not start is removed: its name is free.
+		RemoveOnStartFailure: true,
+	}
+	if o.Interactive {
+		ao.Stdio.In = o.In
+	}
+	return container.RunAttached(ctx, c, ctr, ao)
+}
+
+// createOptions checks the flags `run` and `create` share (before anything
+// is created) and turns them into the container's description.
+func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions, error) {
+	maxSize, maxFiles, err := logs.ParseLogOpts(o.LogOpts)
+	if err != nil {
+		return container.CreateOptions{}, usageErrorf(cmd, "%v", err)
+	}
+	if o.Workdir != "" && o.Workdir[0] != '/' {
+		return container.CreateOptions{}, usageErrorf(cmd, "invalid --workdir %q: it must be an absolute path", o.Workdir)
+	}
+	policy, err := container.ParseRestartPolicy(o.Restart)
+	if err != nil {
+		return container.CreateOptions{}, err
+	}
+	env, err := spec.ParseEnv(o.Env, o.EnvFiles, os.LookupEnv)
+	if err != nil {
+		return container.CreateOptions{}, err
+	}
+	specOpts, mounts, err := o.specOptions()
+	if err != nil {
+		return container.CreateOptions{}, err
+	}
 	co := container.CreateOptions{
 		Image:       o.Image,
 		Args:        o.Args,
@@ -158,35 +208,13 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		SpecOpts:    specOpts,
 		Mounts:      mounts,
 		Privileged:  o.Privileged,
+		Restart:     policy,
+		Log:         container.LogOptions{MaxSize: maxSize, MaxFiles: maxFiles},
 	}
 	if cmd.Flags().Changed("entrypoint") {
 		co.Entrypoint = &o.Entrypoint
 	}
-	ctr, err := container.Create(ctx, c, co)
-	if err != nil {
-		return err
-	}
-	lo := container.LogOptions{MaxSize: maxSize, MaxFiles: maxFiles}
-	if o.Detach {
-		if err := container.StartDetached(ctx, c, ctr, o.TTY, lo, true); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintln(o.Out, ctr.ID())
-		return err
-	}
-	ao := container.AttachOptions{
-		Stdio:   container.Stdio{Out: o.Out, Err: o.Err},
-		TTY:     o.TTY,
-		Console: con,
-		Remove:  o.Remove,
-		Log:     lo,
-		// A container that could not start is removed: its name is free.
-		RemoveOnStartFailure: true,
-	}
-	if o.Interactive {
-		ao.Stdio.In = o.In
-	}
-	return container.RunAttached(ctx, c, ctr, ao)
+	return co, nil
 }
 
 // specOptions checks the resource, mount and security flags (before anything
