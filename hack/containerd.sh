@@ -10,10 +10,18 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${LUMPER_BIN_DIR:-$here/_output/bin}
+# containerd and its shim may come from elsewhere (make test-compat).
+ctdbin=${LUMPER_CTD_BIN:-$bin}
 dir=${LUMPER_CTD_DIR:-/tmp/lumper-containerd}
 sock=$dir/containerd.sock
 
 config() {
+	local major
+	major=$("$ctdbin/containerd" --version | awk '{print $3}' | sed 's/^v//; s/\..*//')
+	if [ "$major" -lt 2 ]; then
+		config_v1
+		return
+	fi
 	cat <<TOML
 version = 3
 root = "$dir/root"
@@ -50,6 +58,29 @@ disabled_plugins = [
 TOML
 }
 
+# config_v1 is the same daemon set-up in the format containerd 1.x reads.
+config_v1() {
+	cat <<TOML
+version = 2
+root = "$dir/root"
+state = "$dir/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = "$sock"
+
+[ttrpc]
+  address = "$sock.ttrpc"
+
+[debug]
+  address = "$dir/debug.sock"
+  level = "info"
+
+[plugins."io.containerd.internal.v1.restart"]
+  interval = "1s"
+TOML
+}
+
 pidof_ctd() { [ -f "$dir/containerd.pid" ] && cat "$dir/containerd.pid"; }
 
 alive() { local p; p=$(pidof_ctd) && kill -0 "$p" 2>/dev/null; }
@@ -60,17 +91,17 @@ up() {
 		return 0
 	fi
 	for b in containerd containerd-shim-runc-v2; do
-		[ -x "$bin/$b" ] || { echo "missing $bin/$b: run 'make containerd' first" >&2; exit 1; }
+		[ -x "$ctdbin/$b" ] || { echo "missing $ctdbin/$b: run 'make containerd' first" >&2; exit 1; }
 	done
 	command -v runc >/dev/null || { echo "runc not found: run 'make deps' (apt-get install runc)" >&2; exit 1; }
 	mkdir -p "$dir"
 	config >"$dir/config.toml"
-	PATH=$bin:$PATH setsid "$bin/containerd" --config "$dir/config.toml" \
+	PATH=$ctdbin:$PATH setsid "$ctdbin/containerd" --config "$dir/config.toml" \
 		>"$dir/containerd.log" 2>&1 </dev/null &
 	echo $! >"$dir/containerd.pid"
 	for _ in $(seq 1 100); do
 		if [ -S "$sock" ] && "$bin/ctr" --address "$sock" version >/dev/null 2>&1; then
-			echo "containerd $("$bin/containerd" --version | awk '{print $3}') listening on $sock (log: $dir/containerd.log)"
+			echo "containerd $("$ctdbin/containerd" --version | awk '{print $3}') listening on $sock (log: $dir/containerd.log)"
 			return 0
 		fi
 		alive || break
