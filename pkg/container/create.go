@@ -14,7 +14,6 @@ import (
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/containers"
 	"github.com/containerd/containerd/v2/pkg/oci"
-	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -50,6 +49,10 @@ type CreateOptions struct {
 	// Log bounds the log files of detached starts; recorded so that a later
 	// `start` (and the restart monitor) keeps the same rotation.
 	Log LogOptions
+	// Pull is the pull policy for the image: PullMissing ("" too),
+	// PullAlways or PullNever; Puller pulls (nil: never).
+	Pull   string
+	Puller Puller
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -77,11 +80,8 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 			return nil, &api.InvalidArgument{Msg: err.Error()}
 		}
 	}
-	img, err := images.Resolve(ctx, c, o.Image)
+	img, err := resolveImage(ctx, c, o)
 	if err != nil {
-		if errdefs.IsNotFound(err) {
-			return nil, api.Invalidf("unable to find image %q locally: load it with 'lumper load' or 'lumper import'", o.Image)
-		}
 		return nil, err
 	}
 	if err := images.Unpack(ctx, c, img); err != nil {

@@ -16,7 +16,7 @@ func newImageCmd(g *GlobalOptions) *cobra.Command {
 	ls.Use, ls.Aliases = "ls [OPTIONS]", []string{"list"}
 	rm := newRmiCmd(g)
 	rm.Use = "rm [OPTIONS] IMAGE..."
-	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g))
+	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g), newPullCmd(g), newPushCmd(g))
 	return cmd
 }
 

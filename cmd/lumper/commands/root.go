@@ -25,6 +25,9 @@ type GlobalOptions struct {
 	Snapshotter string
 	DataRoot    string
 	Debug       bool
+	// InsecureRegistries are reached over HTTPS without verification, or
+	// plain HTTP (loopback registries always speak plain HTTP).
+	InsecureRegistries []string
 }
 
 func envOr(def string, keys ...string) string {
@@ -58,6 +61,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 	pf.StringVar(&g.Snapshotter, "snapshotter", envOr(client.DefaultSnapshotter, "LUMPER_SNAPSHOTTER"), "containerd snapshotter (env LUMPER_SNAPSHOTTER)")
 	pf.StringVar(&g.DataRoot, "data-root", envOr(client.DefaultDataRoot, "LUMPER_DATA_ROOT"), "lumper's own files: container logs (env LUMPER_DATA_ROOT)")
 	pf.BoolVar(&g.Debug, "debug", false, "print debug logs, including containerd client warnings")
+	pf.StringArrayVar(&g.InsecureRegistries, "insecure-registry", nil, "registry (HOST[:PORT]) to reach without TLS verification or over plain HTTP")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{cmd: cmd, err: err}
 	})
@@ -76,6 +80,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newImportCmd(g),
 		newImagesCmd(g),
 		newRmiCmd(g),
+		newPullCmd(g), newPushCmd(g), newLoginCmd(g), newLogoutCmd(g),
 		newImageCmd(g),
 		newContainerCmd(g),
 		newVersionCmd(g),

@@ -55,6 +55,8 @@ type RunOptions struct {
 
 	// Restart is the --restart policy (run -d and create).
 	Restart string
+	// Pull is the --pull policy for the image: missing, always or never.
+	Pull string
 
 	Image string
 	Args  []string
@@ -123,6 +125,7 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.StringVar(&o.Network, "net", "", "alias of --network")
 	_ = f.MarkHidden("net")
 	f.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:MAX-RETRIES], always or unless-stopped")
+	f.StringVar(&o.Pull, "pull", container.PullMissing, "pull the image from its registry: missing, always or never")
 }
 
 func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
@@ -214,6 +217,10 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 	if cmd.Flags().Changed("entrypoint") {
 		co.Entrypoint = &o.Entrypoint
 	}
+	if err := container.ValidatePullPolicy(o.Pull); err != nil {
+		return container.CreateOptions{}, usageErrorf(cmd, "%v", err)
+	}
+	co.Pull, co.Puller = o.Pull, o.Global.puller(cmd.ErrOrStderr())
 	return co, nil
 }
 

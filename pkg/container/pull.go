@@ -1,0 +1,67 @@
+package container
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/errdefs"
+
+	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
+	lumperimages "github.com/lumper/lumper/pkg/images"
+)
+
+// Pull policies for the image of a new container (`run --pull`).
+const (
+	PullMissing = "missing" // pull when the image is not here (the default)
+	PullAlways  = "always"  // pull before every create
+	PullNever   = "never"   // use only images that are here
+)
+
+// Puller fetches an image from its registry into c's namespace. The command
+// layer provides it (with the registry options and progress output), so
+// that this package stays free of registry concerns.
+type Puller func(ctx context.Context, c *client.Client, ref string) error
+
+// ValidatePullPolicy checks a --pull value ("" is PullMissing).
+func ValidatePullPolicy(p string) error {
+	switch p {
+	case "", PullMissing, PullAlways, PullNever:
+		return nil
+	}
+	return api.Invalidf("invalid --pull %q: use missing, always or never", p)
+}
+
+// resolveImage finds the image a new container is created from, pulling it
+// as the policy says.
+func resolveImage(ctx context.Context, c *client.Client, o CreateOptions) (images.Image, error) {
+	if err := ValidatePullPolicy(o.Pull); err != nil {
+		return images.Image{}, err
+	}
+	pull := func() error {
+		if o.Puller == nil {
+			return api.Invalidf("unable to pull image %q: pulling is not available here", o.Image)
+		}
+		return o.Puller(ctx, c, o.Image)
+	}
+	if o.Pull == PullAlways {
+		if err := pull(); err != nil {
+			return images.Image{}, err
+		}
+	}
+	img, err := lumperimages.Resolve(ctx, c, o.Image)
+	if err == nil || !errdefs.IsNotFound(err) {
+		return img, err
+	}
+	if o.Pull == PullNever || o.Puller == nil {
+		return images.Image{}, api.Invalidf("unable to find image %q locally: pull it with 'lumper pull', or load it with 'lumper load' or 'lumper import'", o.Image)
+	}
+	if o.Pull == PullAlways {
+		return images.Image{}, fmt.Errorf("image %q not found after pulling it: %w", o.Image, err)
+	}
+	if err := pull(); err != nil {
+		return images.Image{}, err
+	}
+	return lumperimages.Resolve(ctx, c, o.Image)
+}
