@@ -93,7 +93,7 @@ func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 	}
 	st, err := task.Delete(ctx)
 	if err != nil {
-		if errdefs.IsNotFound(err) {
+		if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
 			return nil
 		}
 		return fmt.Errorf("deleting task: %w", err)
@@ -102,6 +102,14 @@ func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 		recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oom)
 	}
 	return nil
+}
+
+// deletedMeanwhile tells, after a failed task deletion, whether a concurrent
+// stop or rm deleted the task first (the shim then goes away under the
+// losing call, which sees "ttrpc: closed" rather than "not found").
+func deletedMeanwhile(ctx context.Context, ctr containerd.Container) bool {
+	_, err := ctr.Task(ctx, nil)
+	return errdefs.IsNotFound(err)
 }
 
 // Remove deletes a container: its task (only with force if it is running),
@@ -128,7 +136,7 @@ func Remove(ctx context.Context, c *client.Client, ref string, force bool) (stri
 		default:
 			// The restart monitor must not start a new task meanwhile.
 			disarmIfRestartable(ctx, ctr, rec.Labels)
-			if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
+			if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) && !deletedMeanwhile(ctx, ctr) {
 				return "", fmt.Errorf("deleting task of %s: %w", ref, err)
 			}
 		}
