@@ -171,7 +171,9 @@ func TestUnknownImageCreatesNothing(t *testing.T) {
 	snapsBefore := countSnapshots(t)
 	leasesBefore, _ := c.LeasesService().List(ctx)
 	before := lumper(t, "list", "-q")
-	r := mustFail(t, 125, "run", "--name", uniqueName(t), "no-such-image:1", "true")
+	// --pull never: the image is only looked for locally (pulls are tested
+	// against a local registry in registry_test.go).
+	r := mustFail(t, 125, "run", "--pull", "never", "--name", uniqueName(t), "no-such-image:1", "true")
 	if !strings.Contains(r.stderr, "no-such-image") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("unknown image error: %q", r.stderr)
 	}
