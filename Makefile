@@ -11,7 +11,7 @@ LDFLAGS := -s -w
 export LUMPER_CTD_DIR ?= /tmp/lumper-containerd
 PREFIX ?= /usr/local
 
-.PHONY: fuzz all build deps containerd containerd-up containerd-down demo test test-unit \
+.PHONY: test-compat fuzz all build deps containerd containerd-up containerd-down demo test test-unit \
 	test-integration lint fmt vet bench bench-smoke install clean
 
 all: build
@@ -55,6 +55,16 @@ test-unit:
 
 test-integration: deps build containerd
 	LUMPER_BIN_DIR=$(BIN) $(GO) test -tags integration -count=1 -timeout 25m ./test/integration/
+
+## test-compat: the integration suite against containerd 1.7 (hack/compat/containerd-1.7)
+COMPAT := $(CURDIR)/_output/compat/1.7
+$(COMPAT)/containerd: hack/compat/containerd-1.7/go.mod hack/compat/containerd-1.7/go.sum
+	cd hack/compat/containerd-1.7 && $(GO) build -trimpath -tags $(CTD_TAGS) -ldflags '$(LDFLAGS)' -o $(COMPAT)/ \
+		github.com/containerd/containerd/cmd/containerd github.com/containerd/containerd/cmd/containerd-shim-runc-v2
+	@touch $@
+
+test-compat: deps build containerd $(COMPAT)/containerd
+	LUMPER_CTD_BIN=$(COMPAT) LUMPER_BIN_DIR=$(BIN) $(GO) test -tags integration -count=1 -timeout 25m ./test/integration/
 
 ## fuzz: each fuzz target for FUZZTIME (seed corpus in testdata/fuzz)
 FUZZTIME ?= 10s

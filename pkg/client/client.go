@@ -39,6 +39,9 @@ type Options struct {
 	Namespace   string
 	Snapshotter string
 	DataRoot    string
+	// CNIPath lists the directories holding the CNI plugins (colon-separated);
+	// empty means pkg/network's default.
+	CNIPath string
 }
 
 // Client is a containerd client bound to lumper's namespace and snapshotter.
@@ -48,6 +51,7 @@ type Client struct {
 	Namespace   string
 	Snapshotter string
 	DataRoot    string
+	CNIPath     string
 }
 
 // ErrUnreachable reports that containerd could not be reached at an address.
@@ -97,7 +101,7 @@ func New(ctx context.Context, o Options) (*Client, context.Context, error) {
 		return nil, ctx, &ErrUnreachable{Address: o.Address, Err: err}
 	}
 	ctx = namespaces.WithNamespace(ctx, o.Namespace)
-	return &Client{Client: c, Address: o.Address, Namespace: o.Namespace, Snapshotter: o.Snapshotter, DataRoot: o.DataRoot}, ctx, nil
+	return &Client{Client: c, Address: o.Address, Namespace: o.Namespace, Snapshotter: o.Snapshotter, DataRoot: o.DataRoot, CNIPath: o.CNIPath}, ctx, nil
 }
 
 // IsUnreachable reports whether err means containerd did not answer.

@@ -29,6 +29,38 @@ const (
 	LabelLogMaxSize  = labelPrefix + "log-max-size"
 	LabelLogMaxFiles = labelPrefix + "log-max-file"
 
+	// Network configuration, set when the container is created.
+
+	// LabelNetwork is the network the container joins: "bridge" (the
+	// default), "none", "host" or a user network's name.
+	LabelNetwork = labelPrefix + "network"
+	// LabelPublish are the ports the user asked to publish
+	// ([IP:]HOSTPORT:CONTAINERPORT/PROTO, comma-separated; host port 0 means
+	// one is chosen when the container starts).
+	LabelPublish = labelPrefix + "publish"
+	// LabelDNS are the --dns name servers, comma-separated.
+	LabelDNS = labelPrefix + "dns"
+	// LabelAddHost are the --add-host entries (HOST:IP, comma-separated).
+	LabelAddHost = labelPrefix + "add-host"
+
+	// Network state, set while the container's task runs and cleared when
+	// its network is released.
+
+	// LabelNetNS is the path of the container's network namespace.
+	LabelNetNS = labelPrefix + "netns"
+	// LabelIP, LabelGateway and LabelMAC are the container's address, its
+	// gateway and its interface's hardware address.
+	LabelIP      = labelPrefix + "ip"
+	LabelGateway = labelPrefix + "gateway"
+	LabelMAC     = labelPrefix + "mac"
+	// LabelPorts are the published ports (HOSTIP:HOSTPORT:CONTAINERPORT/PROTO).
+	LabelPorts = labelPrefix + "ports"
+	// LabelCNIConf and LabelCNIPath are the network configuration file and
+	// the CNI plugin directories the network was set up with: releasing it
+	// needs exactly those, whatever flags the releasing process got.
+	LabelCNIConf = labelPrefix + "cni-conf"
+	LabelCNIPath = labelPrefix + "cni-path"
+
 	// LabelLeaseOperation names the operation an operation lease is for.
 	LabelLeaseOperation = labelPrefix + "operation"
 	// LabelLeaseContainer links a name lease to its container ID.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"time"
@@ -44,6 +45,8 @@ type CreateOptions struct {
 	// Privileged is recorded for inspect and makes /sys/fs/cgroup writable;
 	// the privileges themselves are in SpecOpts.
 	Privileged bool
+	// Network, published ports, DNS and extra hosts (see network.go).
+	Network NetworkOptions
 	// Restart is the restart policy (see ParseRestartPolicy); "" means no.
 	Restart string
 	// Log bounds the log files of detached starts; recorded so that a later
@@ -144,6 +147,11 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	specOpts = append(specOpts, withCgroupMount(o.Privileged))
 	specOpts = append(specOpts, o.SpecOpts...)
+	netOpts, netLabels, err := prepareNetwork(ctx, c, id, cfg.Config.ExposedPorts, o.Network)
+	if err != nil {
+		return nil, err
+	}
+	specOpts = append(specOpts, netOpts...)
 	if o.User != "" {
 		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
 	}
@@ -161,6 +169,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		labels[client.LabelPrivileged] = "true"
 	}
 	restartLabels(labels, o.Restart, o.Log)
+	maps.Copy(labels, netLabels)
 	for k, v := range o.Labels {
 		labels[k] = v
 	}

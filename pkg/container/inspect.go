@@ -56,6 +56,10 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerDe
 	}
 	d.Mounts = userMounts(spec.Mounts)
 	d.Limits = limits(spec)
+	d.Network = networkSettings(rec.Labels)
+	if mode := rec.Labels[client.LabelNetwork]; mode != "" {
+		d.Limits.NetworkMode = mode
+	}
 	d.Limits.Privileged = rec.Labels[client.LabelPrivileged] == "true"
 
 	resp, err := c.TaskService().Get(ctx, &tasksapi.GetRequest{ContainerID: rec.ID})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/network"
 )
 
 // Container states, as `list` shows them.
@@ -107,6 +108,8 @@ func Info(ctr containers.Container, t *tasktypes.Process) api.ContainerInfo {
 		info.Image = ctr.Image
 	}
 	info.Status, info.PID, info.ExitCode = state(ctr, t)
+	info.RestartPolicy, info.RestartCount = restartInfo(ctr.Labels)
+	info.Ports, _ = network.ParsePorts(ctr.Labels[client.LabelPorts])
 	return info
 }
 

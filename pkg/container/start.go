@@ -88,6 +88,10 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		streams = append(streams, cio.WithTerminal)
 	}
 	trace("log opened")
+	if err := attachNetwork(ctx, c, ctr); err != nil {
+		return networkFailed(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
+	}
+	trace("network attached")
 	task, err := ctr.NewTask(ctx, cio.NewCreator(streams...))
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
@@ -159,6 +163,9 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 		}
 		return err
 	}
+	if err := attachNetwork(ctx, c, ctr); err != nil {
+		return networkFailed(ctx, c, ctr, removeOnFailure, err)
+	}
 	task, err := ctr.NewTask(ctx, creator)
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
@@ -180,6 +187,7 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 // status, as in Docker).
 func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Container, remove bool, err error) error {
 	ctx = context.WithoutCancel(ctx)
+	detachNetwork(ctx, ctr)
 	serr := startError(err)
 	var se *api.StatusError
 	if errors.As(serr, &se) {

@@ -98,6 +98,7 @@ func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 		}
 		return fmt.Errorf("deleting task: %w", err)
 	}
+	detachNetwork(ctx, ctr)
 	if !recorded {
 		recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oom)
 	}
@@ -164,6 +165,7 @@ func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Conta
 	if err := c.ReleaseName(ctx, labels[client.LabelName]); err != nil {
 		return err
 	}
+	detachNetwork(ctx, ctr)
 	if err := ctr.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("deleting container %s: %w", ctr.ID(), err)
 	}

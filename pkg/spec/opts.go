@@ -62,18 +62,16 @@ func Opts(r Resources, mounts []Mount, sec Security) ([]oci.SpecOpts, error) {
 		opts = append(opts, oci.WithMounts(ms))
 	}
 
-	switch sec.Network {
-	case NetworkDefault, NetworkNone:
-		// containerd's default spec already gives a new network namespace.
-	case NetworkHost:
+	if sec.Network == NetworkHost {
 		opts = append(opts,
 			oci.WithHostNamespace(specs.NetworkNamespace),
 			oci.WithHostHostsFile,
 			oci.WithHostResolvconf,
 		)
-	default:
-		return nil, api.Invalidf("unsupported --network %q: use none or host (the default is an isolated network namespace with only loopback)", sec.Network)
 	}
+	// Otherwise containerd's default spec gives a new network namespace
+	// (none); for bridge and user networks pkg/network replaces it with one
+	// it prepares when the container is created.
 
 	if sec.Privileged {
 		opts = append(opts,

@@ -186,7 +186,8 @@ func hasNetNS(s *oci.Spec) bool {
 }
 
 func TestOptsNetwork(t *testing.T) {
-	for _, n := range []string{NetworkDefault, NetworkNone} {
+	// The bridge and user networks get their namespace from pkg/network.
+	for _, n := range []string{NetworkDefault, NetworkNone, "bridge", "mynet"} {
 		s := build(t, newSpec(), Resources{}, nil, Security{Network: n})
 		if !hasNetNS(s) || len(s.Linux.Namespaces) != 3 {
 			t.Errorf("network %q: namespaces %+v, want the new network namespace kept", n, s.Linux.Namespaces)
@@ -208,9 +209,6 @@ func TestOptsNetwork(t *testing.T) {
 	if !reflect.DeepEqual(dsts, []string{"/etc/hosts", "/etc/resolv.conf"}) {
 		t.Errorf("host network: host file mounts %q, want /etc/hosts and /etc/resolv.conf", dsts)
 	}
-
-	_, err := Opts(Resources{}, nil, Security{Network: "bridge"})
-	checkInvalid(t, err, `unsupported --network "bridge": use none or host`)
 }
 
 func TestOptsPrivileged(t *testing.T) {

@@ -19,8 +19,8 @@ import (
 
 // Network modes.
 const (
-	NetworkDefault = ""     // a new network namespace with only loopback
-	NetworkNone    = "none" // the same: lumper sets up no container networking
+	NetworkDefault = ""     // the default bridge network (pkg/network)
+	NetworkNone    = "none" // a new network namespace with only loopback
 	NetworkHost    = "host" // the host's network namespace, /etc/hosts and /etc/resolv.conf
 )
 
@@ -44,7 +44,7 @@ type Security struct {
 	CapAdd          []string // normalised by NormalizeCaps; may hold AllCaps
 	CapDrop         []string // normalised by NormalizeCaps; may hold AllCaps
 	User            string   // UID[:GID] or NAME[:GROUP], "" keeps the image's
-	Network         string   // NetworkDefault, NetworkNone or NetworkHost
+	Network         string   // NetworkDefault, NetworkNone, NetworkHost or a network's name
 	Seccomp         string   // SeccompDefault, SeccompUnconfined or a profile path
 }
 

@@ -84,6 +84,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
+	if err := teardownNetworks(); err != nil {
+		fmt.Fprintln(os.Stderr, "removing the test networks' bridges:", err)
+	}
 	if code != 0 {
 		if b, err := os.ReadFile(filepath.Join(env.ctdDir, "containerd.log")); err == nil {
 			lines := strings.Split(string(b), "\n")

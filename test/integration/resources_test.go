@@ -233,7 +233,7 @@ func TestBadRunInputCreatesNothing(t *testing.T) {
 	for _, args := range [][]string{
 		{"-m", "foo"}, {"-m", "1k"}, {"--cpuset", "99"}, {"--cpuset", "1-0"}, {"-c", "-5"},
 		{"-v", "relative:/x"}, {"-v", "/a:/b:bogus"}, {"-e", "=x"}, {"--env-file", unreadable},
-		{"--memory-swap", "1m", "-m", "64m"}, {"--cap-add", "NOPE"}, {"--network", "bridge"},
+		{"--memory-swap", "1m", "-m", "64m"}, {"--cap-add", "NOPE"}, {"--network", "nosuchnet"},
 		{"--security-opt", "bogus"}, {"--pids-limit", "-5"}, {"--tmpfs", "relative"},
 	} {
 		full := append(append([]string{"run", "--name", uniqueName(t)}, args...), "busybox", "true")

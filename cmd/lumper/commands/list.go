@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -79,6 +80,7 @@ var containerColumns = []output.Column[api.ContainerInfo]{
 	{Header: "STATUS", Value: statusText},
 	{Header: "COMMAND", Value: func(r api.ContainerInfo) string { return ellipsis(r.Command, 30) }},
 	{Header: "CREATED", Value: func(r api.ContainerInfo) string { return r.Created.Local().Format(createdLayout) }},
+	{Header: "PORTS", Value: portsText},
 }
 
 func statusText(r api.ContainerInfo) string {
@@ -93,4 +95,13 @@ func ellipsis(s string, n int) string {
 		return s
 	}
 	return s[:n-1] + "…"
+}
+
+// portsText lists published ports as Docker's ps does (127.0.0.1:8080->80/tcp).
+func portsText(r api.ContainerInfo) string {
+	s := make([]string, len(r.Ports))
+	for i, p := range r.Ports {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
 }

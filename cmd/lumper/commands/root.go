@@ -16,6 +16,7 @@ import (
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/network"
 )
 
 // GlobalOptions are the flags every command shares.
@@ -24,6 +25,7 @@ type GlobalOptions struct {
 	Namespace   string
 	Snapshotter string
 	DataRoot    string
+	CNIPath     string
 	Debug       bool
 	// InsecureRegistries are reached over HTTPS without verification, or
 	// plain HTTP (loopback registries always speak plain HTTP).
@@ -60,6 +62,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 	pf.StringVarP(&g.Namespace, "namespace", "n", envOr(client.DefaultNamespace, "LUMPER_NAMESPACE"), "containerd namespace (env LUMPER_NAMESPACE)")
 	pf.StringVar(&g.Snapshotter, "snapshotter", envOr(client.DefaultSnapshotter, "LUMPER_SNAPSHOTTER"), "containerd snapshotter (env LUMPER_SNAPSHOTTER)")
 	pf.StringVar(&g.DataRoot, "data-root", envOr(client.DefaultDataRoot, "LUMPER_DATA_ROOT"), "lumper's own files: container logs (env LUMPER_DATA_ROOT)")
+	pf.StringVar(&g.CNIPath, "cni-path", envOr(network.DefaultCNIPath, "LUMPER_CNI_PATH"), "directories of the CNI plugins, colon-separated (env LUMPER_CNI_PATH)")
 	pf.BoolVar(&g.Debug, "debug", false, "print debug logs, including containerd client warnings")
 	pf.StringArrayVar(&g.InsecureRegistries, "insecure-registry", nil, "registry (HOST[:PORT]) to reach without TLS verification or over plain HTTP")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
@@ -85,6 +88,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newContainerCmd(g),
 		newVersionCmd(g),
 		newReapCmd(g),
+		newNetworkCmd(g),
 	)
 	return root
 }
@@ -108,6 +112,7 @@ func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Conte
 		Namespace:   g.Namespace,
 		Snapshotter: g.Snapshotter,
 		DataRoot:    g.DataRoot,
+		CNIPath:     g.CNIPath,
 	})
 }
 

@@ -52,6 +52,7 @@ type RunOptions struct {
 	CapDrop     []string
 	SecurityOpt []string
 	Network     string
+	Net         NetworkFlags // -p, -P, --dns, --add-host
 
 	// Restart is the --restart policy (run -d and create).
 	Restart string
@@ -121,7 +122,8 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (e.g. NET_ADMIN, ALL)")
 	f.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop a Linux capability")
 	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, "no-new-privileges[:true|false], seccomp=unconfined|PROFILE.json")
-	f.StringVar(&o.Network, "network", "", "network: none or host (default: a private network namespace with loopback only)")
+	f.StringVar(&o.Network, "network", "", "network: bridge (the default), none, host, or a network from 'lumper network create'")
+	addNetworkFlags(f, &o.Net)
 	f.StringVar(&o.Network, "net", "", "alias of --network")
 	_ = f.MarkHidden("net")
 	f.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:MAX-RETRIES], always or unless-stopped")
@@ -221,6 +223,9 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 		return container.CreateOptions{}, usageErrorf(cmd, "%v", err)
 	}
 	co.Pull, co.Puller = o.Pull, o.Global.puller(cmd.ErrOrStderr())
+	if co.Network, err = o.Net.networkOptions(o.Network); err != nil {
+		return container.CreateOptions{}, err
+	}
 	return co, nil
 }
 
