@@ -105,15 +105,28 @@ func setupLogging(debug bool) {
 	}
 }
 
-// dial connects to containerd with the global options.
+// dial connects to containerd with the global options, refuses a containerd
+// that is too old and warns about one with known container escapes.
 func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Context, error) {
-	return client.New(ctx, client.Options{
+	c, ctx, err := client.New(ctx, client.Options{
 		Address:     g.Address,
 		Namespace:   g.Namespace,
 		Snapshotter: g.Snapshotter,
 		DataRoot:    g.DataRoot,
 		CNIPath:     g.CNIPath,
 	})
+	if err != nil {
+		return nil, ctx, err
+	}
+	warnings, err := c.CheckDaemon(ctx)
+	if err != nil {
+		c.Close()
+		return nil, ctx, err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "lumper: warning: %s\n", w)
+	}
+	return c, ctx, nil
 }
 
 // usageError is a mistake on the command line: exit 125 with a hint.
