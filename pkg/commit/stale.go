@@ -1,0 +1,137 @@
+package commit
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
+
+	"github.com/lumper/lumper/pkg/client"
+)
+
+// Labels of a commit's lease. They let a later commit clean up after one
+// that was killed (SIGKILL, OOM, host crash) before its deferred calls ran.
+const (
+	// labelCommitContainer is the ID of the container being committed.
+	labelCommitContainer = "lumper.io/commit-container"
+	// labelCommitPaused is "true" when the commit pauses the container.
+	labelCommitPaused = "lumper.io/commit-paused"
+)
+
+// operation is the lumper.io/operation label of a commit's lease.
+const operation = "commit"
+
+func leaseLabels(containerID string, pause bool) map[string]string {
+	return map[string]string{
+		client.LabelLeaseOperation: operation,
+		labelCommitContainer:       containerID,
+		labelCommitPaused:          strconv.FormatBool(pause),
+		client.LabelLeaseOwner:     selfOwner(),
+	}
+}
+
+// recoverStale finishes the work of commits whose lumper process died: it
+// resumes the containers they paused (when still paused) and deletes their
+// leases, which makes the half-written layer and snapshot views garbage for
+// containerd's collector. Without this, a killed commit would leave its
+// container frozen and its content held until the lease expires (1 h).
+// Failures are logged, never returned: they must not block a new commit.
+func recoverStale(ctx context.Context, c *client.Client) {
+	ls := c.LeasesService()
+	found, err := ls.List(ctx, "labels."+strconv.Quote(client.LabelLeaseOperation)+"=="+operation)
+	if err != nil {
+		log.G(ctx).WithError(err).Warn("listing commit leases")
+		return
+	}
+	for _, l := range found {
+		if ownerAlive(l.Labels[client.LabelLeaseOwner]) {
+			continue
+		}
+		id := l.Labels[labelCommitContainer]
+		logger := log.G(ctx).WithField("lease", l.ID).WithField("container", id)
+		if l.Labels[labelCommitPaused] == "true" {
+			if err := resumeIfPaused(ctx, c, id); err != nil {
+				logger.WithError(err).Warn("resuming container paused by an interrupted commit")
+				continue // keep the lease, so that a later commit tries again
+			}
+		}
+		if err := ls.Delete(ctx, leases.Lease{ID: l.ID}); err != nil && !errdefs.IsNotFound(err) {
+			logger.WithError(err).Warn("deleting lease of an interrupted commit")
+			continue
+		}
+		logger.Info("cleaned up after an interrupted commit")
+	}
+}
+
+func resumeIfPaused(ctx context.Context, c *client.Client, id string) error {
+	ctr, err := c.LoadContainer(ctx, id)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	task, err := ctr.Task(ctx, nil)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	st, err := task.Status(ctx)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	if st.Status != containerd.Paused {
+		return nil
+	}
+	return task.Resume(ctx)
+}
+
+// selfOwner identifies this process across PID reuse ("pid:start time").
+func selfOwner() string {
+	return strconv.Itoa(os.Getpid()) + ":" + procStart(os.Getpid())
+}
+
+// ownerAlive reports whether the process an owner label names ("pid:start
+// time") still runs; the start time tells it from a later one with the same
+// PID.
+func ownerAlive(owner string) bool {
+	pidStr, start, ok := strings.Cut(owner, ":")
+	if !ok {
+		return false
+	}
+	pid, err := strconv.Atoi(pidStr)
+	if err != nil || pid <= 0 {
+		return false
+	}
+	s := procStart(pid)
+	return s != "" && s == start
+}
+
+// procStart returns field 22 of /proc/PID/stat (start time in clock ticks).
+func procStart(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	// The command name (field 2) may contain spaces; it ends at the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return ""
+	}
+	fields := strings.Fields(s[i+1:])
+	if len(fields) < 20 {
+		return ""
+	}
+	return fields[19]
+}

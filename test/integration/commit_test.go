@@ -1,0 +1,714 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/containerd/v2/core/snapshots"
+	"github.com/containerd/platforms"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// commitLeaseLabel is the label pkg/commit puts on a commit's lease.
+const commitLeaseLabel = "lumper.io/commit-container"
+
+// commitLeaseFilter selects the operation leases of commits.
+const commitLeaseFilter = `labels."lumper.io/operation"==commit`
+
+// commitImageName derives an image name from the test name.
+func commitImageName(t *testing.T, tag string) string {
+	return "commit-test/" + uniqueName(t) + ":" + tag
+}
+
+func rmiOnCleanup(t *testing.T, refs ...string) {
+	t.Cleanup(func() {
+		for _, r := range refs {
+			lumperRun("rmi", "-f", r)
+		}
+	})
+}
+
+// imageID returns the ID (config digest) of image ref.
+func imageIDOf(t *testing.T, ref string) string {
+	t.Helper()
+	out := lumper(t, "inspect", "--type", "image", "--format", "{{.ID}}", ref)
+	return strings.TrimSpace(out)
+}
+
+// commitLeases returns the leases of commits in progress (or killed).
+func commitLeases(t *testing.T) []leases.Lease {
+	t.Helper()
+	c, ctx := ctd(t)
+	ls, err := c.LeasesService().List(ctx, commitLeaseFilter)
+	if err != nil {
+		t.Fatalf("listing leases: %v", err)
+	}
+	return ls
+}
+
+func assertNoCommitLease(t *testing.T) {
+	t.Helper()
+	if ls := commitLeases(t); len(ls) != 0 {
+		t.Fatalf("commit leases left behind: %+v", ls)
+	}
+}
+
+// taskStatus returns the status of a container's task ("" without one).
+func taskStatusOf(t *testing.T, id string) containerd.ProcessStatus {
+	t.Helper()
+	c, ctx := ctd(t)
+	ctr, err := c.LoadContainer(ctx, id)
+	if err != nil {
+		t.Fatalf("loading container %s: %v", id, err)
+	}
+	task, err := ctr.Task(ctx, nil)
+	if err != nil {
+		return ""
+	}
+	st, err := task.Status(ctx)
+	if err != nil {
+		return ""
+	}
+	return st.Status
+}
+
+// containerID returns the full ID of the container named name.
+func containerIDOf(t *testing.T, name string) string {
+	t.Helper()
+	return strings.TrimSpace(lumper(t, "inspect", "--type", "container", "--format", "{{.ID}}", name))
+}
+
+func TestCommitFileChanges(t *testing.T) {
+	name := uniqueName(t)
+	img := commitImageName(t, "v1")
+	rmOnCleanup(t, name)
+	rmiOnCleanup(t, img)
+	lumper(t, "run", "--name", name, "busybox", "sh", "-euc", `
+		mkdir -p /new/dir && echo content > /new/dir/file
+		echo modified >> /etc/passwd
+		rm /etc/group
+		rmdir /home
+		ln -s /new/dir/file /link
+		ln /new/dir/file /hardlink
+		echo x > /suid && chmod 4755 /suid
+		chmod 600 /etc/hostname
+		echo y > /owned && chown 1234:5678 /owned
+	`)
+	out := lumper(t, "commit", "-m", "my changes", "-a", "Ann <ann@example.com>",
+		"-c", `CMD ["cat", "/new/dir/file"]`, "-c", "ENV COMMITTED=yes", name, img)
+	id := strings.TrimSpace(out)
+	if !strings.HasPrefix(id, "sha256:") || len(id) != 71 {
+		t.Fatalf("commit should print the image ID, printed %q", out)
+	}
+	if got := imageIDOf(t, img); got != id {
+		t.Fatalf("commit printed %s, image has ID %s", id, got)
+	}
+	// CMD from --change.
+	if out := lumper(t, "run", "--rm", img); out != "content\n" {
+		t.Fatalf("CMD change: run printed %q", out)
+	}
+	check := `
+		echo "file=$(cat /new/dir/file)"
+		echo "passwd=$(tail -n 1 /etc/passwd)"
+		test -e /etc/group && echo group=present || echo group=absent
+		test -e /home && echo home=present || echo home=absent
+		echo "link=$(readlink /link) $(cat /link)"
+		[ "$(stat -c %i /hardlink)" = "$(stat -c %i /new/dir/file)" ] && echo "hardlink=same-inode $(stat -c %h /hardlink)"
+		echo "suid=$(stat -c %a /suid)"
+		echo "hostname=$(stat -c %a /etc/hostname)"
+		echo "owned=$(stat -c %u:%g /owned)"
+		echo "env=$COMMITTED"
+	`
+	want := "file=content\npasswd=modified\ngroup=absent\nhome=absent\nlink=/new/dir/file content\n" +
+		"hardlink=same-inode 2\nsuid=4755\nhostname=600\nowned=1234:5678\nenv=yes\n"
+	if out := lumper(t, "run", "--rm", img, "sh", "-c", check); out != want {
+		t.Fatalf("committed image:\n got %q\nwant %q", out, want)
+	}
+	// History: the commit's entry on top, with message and author.
+	var top struct{ ID, CreatedBy, Comment, Author string }
+	line := strings.SplitN(lumper(t, "history", "--format", "json", img), "\n", 2)[0]
+	if err := json.Unmarshal([]byte(line), &top); err != nil {
+		t.Fatalf("history json %q: %v", line, err)
+	}
+	if top.ID != id || top.CreatedBy != "lumper commit" || top.Comment != "my changes" || top.Author != "Ann <ann@example.com>" {
+		t.Fatalf("history top entry: %+v", top)
+	}
+	assertNoCommitLease(t)
+}
+
+func TestCommitCompression(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "--name", name, "busybox", "sh", "-c", "echo compressed > /c")
+	c, ctx := ctd(t)
+	for _, tt := range []struct{ flag, mediaType string }{
+		{"gzip", ocispec.MediaTypeImageLayerGzip},
+		{"zstd", ocispec.MediaTypeImageLayerZstd},
+		{"none", ocispec.MediaTypeImageLayer},
+	} {
+		img := commitImageName(t, tt.flag)
+		rmiOnCleanup(t, img)
+		lumper(t, "commit", "--compression", tt.flag, name, img)
+		if out := lumper(t, "run", "--rm", img, "cat", "/c"); out != "compressed\n" {
+			t.Fatalf("%s: run printed %q", tt.flag, out)
+		}
+		rec, err := c.ImageService().Get(ctx, "docker.io/"+img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mf, err := images.Manifest(ctx, c.ContentStore(), rec.Target, platforms.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mf.Layers[len(mf.Layers)-1].MediaType; got != tt.mediaType {
+			t.Fatalf("--compression %s: layer media type %s, want %s", tt.flag, got, tt.mediaType)
+		}
+	}
+}
+
+func TestCommitRefusesWhiteoutNames(t *testing.T) {
+	for _, tt := range []struct{ name, script, path string }{
+		{"file", "touch /etc/.wh.passwd", "/etc/.wh.passwd"},
+		{"opaque", "mkdir -p /d && touch /d/.wh..wh..opq", "/d/.wh..wh..opq"},
+		{"dir", "mkdir -p /etc/.wh.group", "/etc/.wh.group"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			name := uniqueName(t)
+			img := commitImageName(t, "v1")
+			rmOnCleanup(t, name)
+			rmiOnCleanup(t, img)
+			lumper(t, "run", "--name", name, "busybox", "sh", "-c", tt.script)
+			r := mustFail(t, 125, "commit", name, img)
+			msg := strings.TrimSpace(r.stderr)
+			if strings.Contains(msg, "\n") || !strings.Contains(msg, tt.path) || !strings.Contains(msg, ".wh.") {
+				t.Fatalf("want one line naming %s, got %q", tt.path, r.stderr)
+			}
+			if r := lumperRun("inspect", "--type", "image", img); r.code == 0 {
+				t.Fatalf("refused commit created image %s", img)
+			}
+			assertNoCommitLease(t)
+		})
+	}
+	// The busybox image is intact: /etc/passwd is still there.
+	if out := lumper(t, "run", "--rm", "busybox", "head", "-n", "1", "/etc/passwd"); !strings.HasPrefix(out, "root:") {
+		t.Fatalf("busybox /etc/passwd: %q", out)
+	}
+}
+
+func TestCommitExcludesBindMounts(t *testing.T) {
+	if help := lumper(t, "run", "--help"); !strings.Contains(help, "--volume") {
+		t.Skip("run has no -v/--volume flag yet: bind mounts cannot be tested")
+	}
+	name := uniqueName(t)
+	img := commitImageName(t, "v1")
+	rmOnCleanup(t, name)
+	rmiOnCleanup(t, img)
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "from-host"), []byte("host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lumper(t, "run", "--name", name, "-v", host+":/vol", "busybox", "sh", "-euc",
+		"echo inside > /vol/from-container; echo rootfs > /in-rootfs; cat /vol/from-host")
+	if b, err := os.ReadFile(filepath.Join(host, "from-container")); err != nil || string(b) != "inside\n" {
+		t.Fatalf("bind mount not writable from the container: %q, %v", b, err)
+	}
+	lumper(t, "commit", name, img)
+	out := lumper(t, "run", "--rm", img, "sh", "-c", "cat /in-rootfs; ls -A /vol 2>/dev/null | wc -l")
+	if out != "rootfs\n0\n" {
+		t.Fatalf("committed image should hold /in-rootfs and nothing of the bind mount, got %q", out)
+	}
+}
+
+func TestCommitRunningContainer(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
+		"i=0; while :; do i=$((i+1)); echo $i >> /log; echo $i > /counter.tmp; mv /counter.tmp /counter; usleep 5000; done")
+	id := containerIDOf(t, name)
+	counter := func() int {
+		var n int
+		out := lumper(t, "exec", name, "cat", "/counter")
+		if _, err := fmt.Sscan(out, &n); err != nil {
+			t.Fatalf("reading /counter: %q", out)
+		}
+		return n
+	}
+	eventually(t, 10*time.Second, "the container to write /counter", func() bool {
+		return lumperRun("exec", name, "test", "-s", "/counter").code == 0
+	})
+	var imgs []string
+	t.Cleanup(func() {
+		for _, img := range imgs {
+			lumperRun("rmi", "-f", img)
+		}
+	})
+	for i := 0; i < 20; i++ {
+		img := commitImageName(t, "c"+strconv.Itoa(i))
+		imgs = append(imgs, img)
+		args := []string{"commit", name, img}
+		if i == 19 {
+			args = []string{"commit", "--pause=false", name, img}
+		}
+		lumper(t, args...)
+		if st := taskStatusOf(t, id); st != containerd.Running {
+			t.Fatalf("after commit %d the container is %q, want running", i, st)
+		}
+		// Still writable, and still writing.
+		if out := lumper(t, "exec", name, "sh", "-c", "echo probe"+strconv.Itoa(i)+" > /probe && cat /probe"); out != "probe"+strconv.Itoa(i)+"\n" {
+			t.Fatalf("after commit %d: exec printed %q", i, out)
+		}
+		before := counter()
+		eventually(t, 10*time.Second, "the container's counter to move on", func() bool { return counter() > before })
+	}
+	// The last image holds a consistent counter and log.
+	out := lumper(t, "run", "--rm", imgs[len(imgs)-2], "sh", "-c", `[ "$(cat /counter)" -ge 1 ] && [ "$(tail -n 1 /log)" = "$(cat /counter)" ] && echo consistent`)
+	if out != "consistent\n" {
+		t.Fatalf("paused commit should see /counter and /log agree: %q", out)
+	}
+	assertNoCommitLease(t)
+}
+
+func TestCommitOutlivesContainerAndBaseImage(t *testing.T) {
+	base := commitImageName(t, "base")
+	img := commitImageName(t, "v1")
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	rmiOnCleanup(t, img, base)
+	lumper(t, "import", "-c", `CMD ["sh"]`, env.images.rootfs, base)
+	lumper(t, "run", "--name", name, base, "sh", "-c", "echo survived > /kept")
+	lumper(t, "commit", name, img)
+	lumper(t, "rm", name)
+	lumper(t, "rmi", base) // deletes synchronously: GC has run when it returns
+	if r := lumperRun("inspect", "--type", "image", base); r.code == 0 {
+		t.Fatalf("base image %s still there", base)
+	}
+	if out := lumper(t, "run", "--rm", img, "sh", "-c", "cat /kept; ls /bin/busybox"); out != "survived\n/bin/busybox\n" {
+		t.Fatalf("committed image after base removal: %q", out)
+	}
+}
+
+func TestCommitChain(t *testing.T) {
+	var imgs, ids []string
+	t.Cleanup(func() {
+		for _, img := range imgs {
+			lumperRun("rmi", "-f", img)
+		}
+	})
+	from := "busybox"
+	steps := []string{
+		"mkdir /data && echo a > /data/a && echo b > /data/b && echo one > /layers",
+		"rm -rf /data && mkdir /data && echo c > /data/c && echo two >> /layers",
+		"echo three >> /layers && rm /data/c && echo d > /data/d",
+	}
+	for i, script := range steps {
+		name := uniqueName(t) + "-" + strconv.Itoa(i)
+		img := commitImageName(t, "step"+strconv.Itoa(i))
+		rmOnCleanup(t, name)
+		imgs = append(imgs, img)
+		lumper(t, "run", "--name", name, from, "sh", "-euc", script)
+		ids = append(ids, strings.TrimSpace(lumper(t, "commit", "-m", "step "+strconv.Itoa(i), name, img)))
+		from = img
+	}
+	if out := lumper(t, "run", "--rm", imgs[1], "ls", "/data"); out != "c\n" {
+		t.Fatalf("deleted-then-recreated /data should hold only the new file, got %q", out)
+	}
+	if out := lumper(t, "run", "--rm", from, "sh", "-c", "ls /data; cat /layers"); out != "d\none\ntwo\nthree\n" {
+		t.Fatalf("chain of 3 commits: %q", out)
+	}
+	// history names every image of the chain, newest first.
+	got := strings.Fields(lumper(t, "history", "-q", "--no-trunc", from))
+	want := []string{ids[2], ids[1], ids[0], imageIDOf(t, "busybox")}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("history -q:\n got %v\nwant %v", got, want)
+	}
+	table := lumper(t, "history", from)
+	if lines := strings.Split(strings.TrimSpace(table), "\n"); len(lines) != 5 ||
+		!strings.HasPrefix(lines[0], "IMAGE") || !strings.Contains(lines[0], "CREATED BY") ||
+		!strings.Contains(lines[1], "lumper commit") || !strings.Contains(lines[1], "step 2") {
+		t.Fatalf("history table:\n%s", table)
+	}
+}
+
+func TestCommitTag(t *testing.T) {
+	a, b := commitImageName(t, "a"), commitImageName(t, "b")
+	rmiOnCleanup(t, a, b)
+	lumper(t, "tag", "busybox", a)
+	if imageIDOf(t, a) != imageIDOf(t, "busybox") {
+		t.Fatal("tag should name the same image")
+	}
+	// An existing name moves, Docker-style.
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "--name", name, "busybox", "touch", "/x")
+	id := strings.TrimSpace(lumper(t, "commit", name, b))
+	lumper(t, "tag", b, a)
+	if imageIDOf(t, a) != id {
+		t.Fatal("tag should move an existing name")
+	}
+	// By ID prefix.
+	c := commitImageName(t, "c")
+	rmiOnCleanup(t, c)
+	lumper(t, "tag", strings.TrimPrefix(id, "sha256:")[:12], c)
+	if imageIDOf(t, c) != id {
+		t.Fatal("tag by ID prefix")
+	}
+	mustFail(t, 125, "tag", "no-such-image:1", c)
+	mustFail(t, 125, "tag", "busybox", "UPPER:case")
+}
+
+func TestCommitSaveLoadRoundTrip(t *testing.T) {
+	name := uniqueName(t)
+	img := commitImageName(t, "v1")
+	rmOnCleanup(t, name)
+	rmiOnCleanup(t, img)
+	lumper(t, "run", "--name", name, "busybox", "sh", "-c", "echo saved > /s")
+	lumper(t, "commit", name, img)
+	lumper(t, "rm", name)
+	id := imageIDOf(t, img)
+
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "img.tar")
+	lumper(t, "save", "-o", archive, img)
+	members := strings.Fields(tarMembers(t, archive))
+	for _, want := range []string{"oci-layout", "index.json", "manifest.json"} {
+		if !slices.Contains(members, want) {
+			t.Fatalf("archive lacks %s: %v", want, members)
+		}
+	}
+	var dm []struct {
+		Config           string
+		RepoTags, Layers []string
+	}
+	if err := json.Unmarshal([]byte(tarMember(t, archive, "manifest.json")), &dm); err != nil || len(dm) != 1 ||
+		len(dm[0].RepoTags) != 1 || dm[0].RepoTags[0] != img || dm[0].Config != "blobs/sha256/"+strings.TrimPrefix(id, "sha256:") {
+		t.Fatalf("docker manifest.json: %+v (%v)", dm, err)
+	}
+	// stdout (not a terminal here) gets the same archive.
+	r := lumperRun("save", img)
+	if r.code != 0 {
+		t.Fatalf("save to stdout: %s", r)
+	}
+	if b, _ := os.ReadFile(archive); string(b) != r.stdout {
+		t.Fatalf("save to stdout differs from save -o (%d vs %d bytes)", len(r.stdout), len(b))
+	}
+
+	lumper(t, "rmi", img)
+	out := lumper(t, "load", "-i", archive)
+	if strings.TrimSpace(out) != "Loaded image: docker.io/"+img {
+		t.Fatalf("load printed %q", out)
+	}
+	if got := imageIDOf(t, img); got != id {
+		t.Fatalf("round trip changed the image ID: %s -> %s", id, got)
+	}
+	found := false
+	for _, l := range strings.Split(lumper(t, "images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"), "\n") {
+		if l == img+" "+id {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("images does not list %s with ID %s", img, id)
+	}
+	if out := lumper(t, "run", "--rm", img, "cat", "/s"); out != "saved\n" {
+		t.Fatalf("loaded image: %q", out)
+	}
+
+	// Bad input: nothing written.
+	bad := filepath.Join(dir, "bad.tar")
+	mustFail(t, 125, "save", "-o", bad, img, "no-such-image:1")
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Fatalf("failed save left %s behind", bad)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("failed save left files: %v", ents)
+	}
+}
+
+func TestCommitBadInput(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "--name", name, "busybox", "touch", "/x")
+	before := lumper(t, "images", "-q")
+	for _, args := range [][]string{
+		{"commit", "no-such-container", "x:1"},
+		{"commit", name, "UPPER:case"},
+		{"commit", name, "a::b"},
+		{"commit", "--compression", "xz", name, "x:1"},
+		{"commit", "-c", "FROM scratch", name, "x:1"},
+	} {
+		r := mustFail(t, 125, args...)
+		if msg := strings.TrimSpace(r.stderr); msg == "" || strings.Contains(msg, "\n") {
+			t.Fatalf("%v: want a one-line error, got %q", args, r.stderr)
+		}
+	}
+
+	// A container whose snapshot is gone.
+	gone := uniqueName(t) + "-gone"
+	rmOnCleanup(t, gone)
+	lumper(t, "run", "--name", gone, "busybox", "touch", "/x")
+	id := containerIDOf(t, gone)
+	c, ctx := ctd(t)
+	t.Cleanup(func() { c.ContainerService().Delete(ctx, id) })
+	if err := c.SnapshotService("overlayfs").Remove(ctx, id); err != nil {
+		t.Fatalf("removing snapshot: %v", err)
+	}
+	r := mustFail(t, 125, "commit", gone, "x:1")
+	if msg := strings.TrimSpace(r.stderr); !strings.Contains(msg, "snapshot") || strings.Contains(msg, "\n") {
+		t.Fatalf("want one line about the snapshot, got %q", r.stderr)
+	}
+	if after := lumper(t, "images", "-q"); after != before {
+		t.Fatalf("failed commits changed the images: %q -> %q", before, after)
+	}
+
+	// A container whose image was force-removed: its layers are gone.
+	base := commitImageName(t, "base")
+	orphan := uniqueName(t) + "-orphan"
+	rmOnCleanup(t, orphan)
+	rmiOnCleanup(t, base)
+	lumper(t, "import", env.images.rootfs, base)
+	lumper(t, "run", "--name", orphan, base, "touch", "/x")
+	lumper(t, "rmi", "-f", base)
+	r = mustFail(t, 125, "commit", orphan, "x:1")
+	if msg := strings.TrimSpace(r.stderr); !strings.Contains(msg, "no longer exists") || strings.Contains(msg, "\n") {
+		t.Fatalf("want one line about the missing image, got %q", r.stderr)
+	}
+	assertNoCommitLease(t)
+}
+
+// TestCommitNativeSnapshotter covers snapshotters without an overlay upper
+// directory, where the ".wh." check walks the mounted container file system.
+func TestCommitNativeSnapshotter(t *testing.T) {
+	name := uniqueName(t)
+	img := commitImageName(t, "v1")
+	t.Cleanup(func() {
+		lumperRun("--snapshotter", "native", "rm", "-f", name, name+"-wh")
+		lumperRun("--snapshotter", "native", "rmi", "-f", img)
+	})
+	lumper(t, "--snapshotter", "native", "run", "--name", name, "busybox", "sh", "-c", "echo native > /n && rm /etc/group")
+	lumper(t, "--snapshotter", "native", "commit", name, img)
+	if out := lumper(t, "--snapshotter", "native", "run", "--rm", img, "sh", "-c", "cat /n; test -e /etc/group || echo gone"); out != "native\ngone\n" {
+		t.Fatalf("native commit: %q", out)
+	}
+	lumper(t, "--snapshotter", "native", "run", "--name", name+"-wh", "busybox", "touch", "/etc/.wh.passwd")
+	r := mustFail(t, 125, "--snapshotter", "native", "commit", name+"-wh", img+"-wh")
+	if !strings.Contains(r.stderr, "/etc/.wh.passwd") {
+		t.Fatalf("native: want the .wh. file refused, got %q", r.stderr)
+	}
+	assertNoCommitLease(t)
+}
+
+// TestCommitKilled interrupts, then kills lumper in the middle of committing
+// a 200 MB change.
+//
+// An interrupted commit (SIGINT) resumes the container and deletes its lease
+// itself. For a killed one (SIGKILL), what is verified: no image appears; the container, paused by the killed
+// commit, is resumed by the next commit (of any container), which also
+// deletes the dead commit's lease instead of letting it hold its content for
+// the hour it was given; once containerd's GC has run (deleting a lease with
+// SynchronousDelete triggers a collection and waits for it), the content
+// store holds no blob, upload or snapshot that is not either older than the
+// commit or part of an image.
+func TestCommitKilled(t *testing.T) {
+	name := uniqueName(t)
+	img := commitImageName(t, "killed")
+	rmOnCleanup(t, name)
+	rmiOnCleanup(t, img)
+	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
+		"dd if=/dev/urandom of=/big bs=1M count=200 2>/dev/null && touch /done && exec sleep 100000"))
+	eventually(t, 60*time.Second, "the container to write 200 MB", func() bool {
+		return lumperRun("exec", name, "test", "-e", "/done").code == 0
+	})
+	c, ctx := ctd(t)
+	blobsBefore := blobDigests(t, c, ctx)
+	snapsBefore := snapshotNames(t, c, ctx)
+
+	// Ctrl-C: lumper cleans up after itself.
+	cmd := lumperCmd("commit", name, img)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the commit to take its lease", func() bool { return len(commitLeases(t)) > 0 })
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("the commit finished before it was interrupted: make the change bigger")
+	}
+	if st := taskStatusOf(t, id); st != containerd.Running {
+		t.Fatalf("an interrupted commit should resume the container, it is %q", st)
+	}
+	assertNoCommitLease(t)
+
+	cmd = lumperCmd("commit", name, img)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the commit to take its lease", func() bool { return len(commitLeases(t)) > 0 })
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("the commit finished before it was killed: make the change bigger")
+	}
+	if r := lumperRun("inspect", "--type", "image", img); r.code == 0 {
+		t.Fatalf("killed commit created image %s", img)
+	}
+	if ls := commitLeases(t); len(ls) != 1 || ls[0].Labels[commitLeaseLabel] != id {
+		t.Fatalf("the killed commit should have left its lease: %+v", ls)
+	}
+	if st := taskStatusOf(t, id); st != containerd.Paused {
+		t.Fatalf("the killed commit should have left the container paused, it is %q", st)
+	}
+	// Its garbage: the view of the parent snapshot that the diff compares
+	// against, and the half-written layer.
+	views := 0
+	for k := range snapshotNames(t, c, ctx) {
+		if !snapsBefore[k] && strings.Contains(k, "-view-") {
+			views++
+		}
+	}
+	if views == 0 {
+		t.Fatal("the killed commit left no snapshot view: was it killed before the diff started?")
+	}
+	if sts, err := c.ContentStore().ListStatuses(ctx); err == nil {
+		for _, st := range sts {
+			t.Logf("killed during upload %s at %d bytes", st.Ref, st.Offset)
+		}
+	}
+
+	// The next commit cleans up.
+	other := name + "-other"
+	otherImg := commitImageName(t, "other")
+	rmOnCleanup(t, other)
+	rmiOnCleanup(t, otherImg)
+	lumper(t, "run", "--name", other, "busybox", "touch", "/small")
+	lumper(t, "commit", other, otherImg)
+	if st := taskStatusOf(t, id); st != containerd.Running {
+		t.Fatalf("the next commit should have resumed the container, it is %q", st)
+	}
+	assertNoCommitLease(t)
+	if out := lumper(t, "exec", name, "sh", "-c", "echo alive > /alive && cat /alive"); out != "alive\n" {
+		t.Fatalf("resumed container: %q", out)
+	}
+
+	// Collect garbage, then look for leftovers.
+	eventually(t, 30*time.Second, "no upload of the killed commit", func() bool {
+		sts, err := c.ContentStore().ListStatuses(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collectGarbage(t, c, ctx)
+		for _, st := range sts {
+			if strings.HasPrefix(st.Ref, "lumper-commit-") {
+				return false
+			}
+		}
+		return true
+	})
+	collectGarbage(t, c, ctx)
+	inImages := imageBlobDigests(t, c, ctx)
+	for d := range blobDigests(t, c, ctx) {
+		if !blobsBefore[d] && !inImages[d] {
+			t.Errorf("orphan blob %s after GC", d)
+		}
+	}
+	snapsAfter := snapshotNames(t, c, ctx)
+	for k := range snapsAfter {
+		if !snapsBefore[k] && strings.Contains(k, "-view-") {
+			t.Errorf("orphan snapshot %s after GC", k)
+		}
+	}
+}
+
+// collectGarbage makes containerd collect garbage now and waits for it.
+func collectGarbage(t *testing.T, c *containerd.Client, ctx context.Context) {
+	t.Helper()
+	ls := c.LeasesService()
+	l, err := ls.Create(ctx, leases.WithRandomID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ls.Delete(ctx, l, leases.SynchronousDelete); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func blobDigests(t *testing.T, c *containerd.Client, ctx context.Context) map[digest.Digest]bool {
+	t.Helper()
+	out := map[digest.Digest]bool{}
+	if err := c.ContentStore().Walk(ctx, func(i content.Info) error { out[i.Digest] = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func snapshotNames(t *testing.T, c *containerd.Client, ctx context.Context) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	if err := c.SnapshotService("overlayfs").Walk(ctx, func(_ context.Context, i snapshots.Info) error { out[i.Name] = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// imageDigests returns every blob the namespace's images reference.
+func imageBlobDigests(t *testing.T, c *containerd.Client, ctx context.Context) map[digest.Digest]bool {
+	t.Helper()
+	imgs, err := c.ImageService().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := c.ContentStore()
+	out := map[digest.Digest]bool{}
+	for _, img := range imgs {
+		err := images.Walk(ctx, images.HandlerFunc(func(ctx context.Context, d ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+			out[d.Digest] = true
+			children, err := images.Children(ctx, cs, d)
+			if err != nil {
+				return nil, nil // content of another platform
+			}
+			return children, nil
+		}), img.Target)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func tarMembers(t *testing.T, archive string) string {
+	t.Helper()
+	out, err := exec.Command("tar", "tf", archive).Output()
+	if err != nil {
+		t.Fatalf("tar tf %s: %v", archive, err)
+	}
+	return string(out)
+}
+
+func tarMember(t *testing.T, archive, member string) string {
+	t.Helper()
+	out, err := exec.Command("tar", "xOf", archive, member).Output()
+	if err != nil {
+		t.Fatalf("tar xOf %s %s: %v", archive, member, err)
+	}
+	return string(out)
+}
