@@ -20,6 +20,12 @@ type ContainerInfo struct {
 	ExitCode int               `json:"ExitCode"`
 	Ports    []Port            `json:"Ports,omitempty"` // published while the container runs
 	Labels   map[string]string `json:"Labels,omitempty"`
+
+	// RestartPolicy is the --restart policy ("no" when none); RestartCount
+	// is how many times containerd's restart monitor restarted the
+	// container since lumper last started it.
+	RestartPolicy string `json:"RestartPolicy"`
+	RestartCount  int    `json:"RestartCount"`
 }
 
 // Port is a published port: HostIP:HostPort on the host forwards to

@@ -206,3 +206,12 @@ func reapOrLeave(ctx context.Context, ctr containerd.Container, task containerd.
 	}
 	return nil
 }
+
+// restartInfo returns a container's restart policy ("no" when it has none)
+// and restart count, for list and inspect.
+func restartInfo(labels map[string]string) (string, int) {
+	if !hasRestartPolicy(labels) {
+		return RestartNo, 0
+	}
+	return labels[restart.PolicyLabel], RestartCount(labels)
+}
