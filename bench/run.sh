@@ -43,15 +43,15 @@ echo "| case | lumper ms median (min–max) | reference ms median (min–max) | 
 echo "|---|---|---|---|---|"
 
 timeit -name 'run --rm busybox true (vs ctr run --rm)' \
-	-a "lumper run --rm $img true" \
+	-a "lumper run --rm --network none $img true" \
 	-b "$ctr run --rm $img r{i} true"
 
 bruns=$(( runs < 3 ? runs : 3 ))
 "$work/timeit" -n "$bruns" -name "run -d + rm -f of $batch, sequential" \
-	-a "sh -c 'for i in \$(seq $batch); do lumper run -d --name s\$i $img sleep 1000 >/dev/null; done; for i in \$(seq $batch); do lumper rm -f s\$i >/dev/null; done'" \
+	-a "sh -c 'for i in \$(seq $batch); do lumper run -d --network none --name s\$i $img sleep 1000 >/dev/null; done; for i in \$(seq $batch); do lumper rm -f s\$i >/dev/null; done'" \
 	-b "sh -c 'for i in \$(seq $batch); do $ctr run -d $img s\$i sleep 1000 >/dev/null 2>&1; done; for i in \$(seq $batch); do $ctr t rm -f s\$i >/dev/null 2>&1; $ctr c rm s\$i 2>/dev/null; done'"
 "$work/timeit" -n "$bruns" -name "run -d + rm -f of $batch, 4-way parallel" \
-	-a "sh -c 'seq $batch | xargs -P4 -I{} lumper run -d --name p{} $img sleep 1000 >/dev/null; seq $batch | xargs -P4 -I{} lumper rm -f p{} >/dev/null'" \
+	-a "sh -c 'seq $batch | xargs -P4 -I{} lumper run -d --network none --name p{} $img sleep 1000 >/dev/null; seq $batch | xargs -P4 -I{} lumper rm -f p{} >/dev/null'" \
 	-b "sh -c 'seq $batch | xargs -P4 -I{} $ctr run -d $img p{} sleep 1000 >/dev/null 2>&1; seq $batch | xargs -P4 -I{} sh -c \"$ctr t rm -f p{} >/dev/null 2>&1; $ctr c rm p{} 2>/dev/null\"'"
 
 have=0
@@ -59,7 +59,7 @@ for n in $counts; do
 	# Mixed: one in ten running, the rest exited.
 	while [ "$have" -lt "$n" ]; do
 		seq $((have + 1)) $(( have + 100 < n ? have + 100 : n )) | xargs -P4 -I{} sh -c \
-			'if [ $(({} % 10)) = 0 ]; then lumper run -d --name l{} '"$img"' sleep 100000; else lumper run -d --name l{} '"$img"' true; fi' >/dev/null
+			'if [ $(({} % 10)) = 0 ]; then lumper run -d --network none --name l{} '"$img"' sleep 100000; else lumper run -d --network none --name l{} '"$img"' true; fi' >/dev/null
 		have=$(( have + 100 < n ? have + 100 : n ))
 	done
 	sleep 2
@@ -69,7 +69,7 @@ for n in $counts; do
 done
 lumper list -q | xargs -r -P4 -n 20 lumper rm -f >/dev/null
 
-lumper run -d --name logs200k $img seq 1 200000 >/dev/null
+lumper run -d --network none --name logs200k $img seq 1 200000 >/dev/null
 sleep 3
 raw=$(lumper inspect --format '{{.LogPath}}' logs200k)
 timeit -name 'logs of 200k lines (vs cat of the raw log)' \
@@ -94,7 +94,7 @@ echo "|---|---|---|"
 echo "| binary size (stripped) | $(( $(stat -c %s "$bin/lumper") / 1048576 )) MiB + logger $(( $(stat -c %s "$bin/lumper-logger") / 1024 )) KiB | $(( $(stat -c %s "$bin/ctr") / 1048576 )) MiB |"
 
 # Memory beside each detached container, and processes left by exited ones.
-for i in $(seq 10); do lumper run -d --name m$i $img sleep 100000 >/dev/null; done
+for i in $(seq 10); do lumper run -d --network none --name m$i $img sleep 100000 >/dev/null; done
 sleep 1
 rss_of() { # sum of VmRSS (KiB) of processes whose exe is $1 and that serve this containerd
 	local total=0 p
@@ -117,6 +117,6 @@ count_shims() { # shims of this containerd whose container ID matches $1 (a grep
 echo "| resident memory beside one detached container, beyond its shim | $(( $(rss_of lumper-logger) / 10 )) KiB (lumper-logger) | 0 (no logger; output discarded) |"
 echo "| shim RSS per running container | $(( $(rss_of containerd-shim-runc-v2) / 10 )) KiB | same shim |"
 lumper list -q | xargs -r lumper rm -f >/dev/null
-for i in $(seq $batch); do lumper run -d --name e$i $img true >/dev/null; $ctr run -d $img ce$i true >/dev/null 2>&1; done
+for i in $(seq $batch); do lumper run -d --network none --name e$i $img true >/dev/null; $ctr run -d $img ce$i true >/dev/null 2>&1; done
 sleep 3
 echo "| processes left by $batch exited, not removed, containers | $(( $(count_shims '[0-9a-f]{64}') )) shims + $(rss_of lumper-logger) KiB of loggers | $(count_shims 'ce[0-9]+') shims |"
