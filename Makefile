@@ -20,13 +20,14 @@ all: build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger
 
-## deps: Debian packages lumper and its tests need (runc, static busybox, CNI plugins, iptables)
+## deps: Debian packages lumper and its tests need (runc, static busybox, CNI plugins, iptables, a registry)
 deps:
 	@missing=""; \
 	command -v runc >/dev/null || missing="$$missing runc"; \
 	[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || missing="$$missing busybox-static"; \
 	[ -x /usr/lib/cni/bridge ] || missing="$$missing containernetworking-plugins"; \
 	command -v iptables-save >/dev/null || missing="$$missing iptables"; \
+	command -v docker-registry >/dev/null || missing="$$missing docker-registry"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -88,7 +89,13 @@ func Pull(ctx context.Context, c *client.Client, ref string, o PullOptions) (Pul
 			log.G(ctx).WithField("lease", lease.ID).Debug("keeping what the pull fetched for a retry")
 			return
 		}
-		if err := c.LeasesService().Delete(context.WithoutCancel(ctx), lease); err != nil && !errdefs.IsNotFound(err) {
+		dctx := context.WithoutCancel(ctx)
+		if pullErr != nil {
+			// A partly or wrongly written blob must not be picked up
+			// by the next pull: drop the ingests of this one.
+			abortIngests(dctx, c, lease)
+		}
+		if err := c.LeasesService().Delete(dctx, lease); err != nil && !errdefs.IsNotFound(err) {
 			log.G(ctx).WithError(err).Warn("deleting pull lease")
 		}
 	}()
@@ -177,6 +184,23 @@ func pullLease(ctx context.Context, c *client.Client, name string) (context.Cont
 	return leases.WithLease(ctx, l.ID), l, nil
 }
 
+// abortIngests cancels the unfinished writes held by a lease.
+func abortIngests(ctx context.Context, c *client.Client, l leases.Lease) {
+	rs, err := c.LeasesService().ListResources(ctx, l)
+	if err != nil {
+		log.G(ctx).WithError(err).Debug("listing pull lease resources")
+		return
+	}
+	for _, r := range rs {
+		if r.Type != "ingests" {
+			continue
+		}
+		if err := c.ContentStore().Abort(ctx, r.ID); err != nil && !errdefs.IsNotFound(err) {
+			log.G(ctx).WithError(err).WithField("ref", r.ID).Debug("aborting ingest")
+		}
+	}
+}
+
 // adoptLease moves the resources of from into to and deletes from.
 func adoptLease(ctx context.Context, ls leases.Manager, from, to leases.Lease) error {
 	rs, err := ls.ListResources(ctx, from)
@@ -216,13 +240,19 @@ func hostOf(name string) string {
 	return reference.Domain(named)
 }
 
-// checkPlatform fails the pull of an image whose config names another
-// platform than the one asked for, before the image is recorded.
+// checkPlatform fails the pull of a single-platform image whose config
+// names another platform than the one asked for, before the image is
+// recorded. In a multi-platform index, the index says which manifest is for
+// which platform, and containerd picks by it.
 func checkPlatform(cs content.Store, m platforms.MatchComparer, want string) func(ctdimages.Handler) ctdimages.Handler {
+	var index atomic.Bool
 	return func(h ctdimages.Handler) ctdimages.Handler {
 		return ctdimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+			if ctdimages.IsIndexType(desc.MediaType) {
+				index.Store(true)
+			}
 			children, err := h.Handle(ctx, desc)
-			if err != nil || !ctdimages.IsConfigType(desc.MediaType) {
+			if err != nil || index.Load() || !ctdimages.IsConfigType(desc.MediaType) {
 				return children, err
 			}
 			b, err := content.ReadBlob(ctx, cs, desc)
