@@ -108,7 +108,7 @@ func TestCommitFileChanges(t *testing.T) {
 		ln -s /new/dir/file /link
 		ln /new/dir/file /hardlink
 		echo x > /suid && chmod 4755 /suid
-		chmod 600 /etc/hostname
+		chmod 711 /var
 		echo y > /owned && chown 1234:5678 /owned
 	`)
 	out := lumper(t, "commit", "-m", "my changes", "-a", "Ann <ann@example.com>",
@@ -132,12 +132,12 @@ func TestCommitFileChanges(t *testing.T) {
 		echo "link=$(readlink /link) $(cat /link)"
 		[ "$(stat -c %i /hardlink)" = "$(stat -c %i /new/dir/file)" ] && echo "hardlink=same-inode $(stat -c %h /hardlink)"
 		echo "suid=$(stat -c %a /suid)"
-		echo "hostname=$(stat -c %a /etc/hostname)"
+		echo "var=$(stat -c %a /var)"
 		echo "owned=$(stat -c %u:%g /owned)"
 		echo "env=$COMMITTED"
 	`
 	want := "file=content\npasswd=modified\ngroup=absent\nhome=absent\nlink=/new/dir/file content\n" +
-		"hardlink=same-inode 2\nsuid=4755\nhostname=600\nowned=1234:5678\nenv=yes\n"
+		"hardlink=same-inode 2\nsuid=4755\nvar=711\nowned=1234:5678\nenv=yes\n"
 	if out := lumper(t, "run", "--rm", img, "sh", "-c", check); out != want {
 		t.Fatalf("committed image:\n got %q\nwant %q", out, want)
 	}
