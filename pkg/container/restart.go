@@ -118,8 +118,9 @@ func prepareRestart(ctx context.Context, ctr containerd.Container) (bool, error)
 // container that is done.
 func armRestart(ctx context.Context, ctr containerd.Container, logURI string) error {
 	if _, err := ctr.SetLabels(ctx, map[string]string{
-		restart.StatusLabel: string(containerd.Running),
-		restart.LogURILabel: logURI,
+		restart.StatusLabel:            string(containerd.Running),
+		restart.LogURILabel:            logURI,
+		restart.ExplicitlyStoppedLabel: "",
 	}); err != nil {
 		return fmt.Errorf("enabling restarts of %s: %w", ctr.ID(), err)
 	}

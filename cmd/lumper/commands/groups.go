@@ -16,14 +16,16 @@ func newImageCmd(g *GlobalOptions) *cobra.Command {
 	ls.Use, ls.Aliases = "ls [OPTIONS]", []string{"list"}
 	rm := newRmiCmd(g)
 	rm.Use = "rm [OPTIONS] IMAGE..."
-	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g), newPullCmd(g), newPushCmd(g))
+	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g), newPullCmd(g), newPushCmd(g), newImagePruneCmd(g))
 	return cmd
 }
 
 // newContainerCmd groups the container verbs: `lumper container ls`.
 func newContainerCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "container", Short: "Manage containers", Args: cobra.NoArgs}
-	cmd.AddCommand(newListCmd(g), newRunCmd(g), newStopCmd(g), newRmCmd(g))
+	cmd.AddCommand(newListCmd(g), newRunCmd(g), newStopCmd(g), newRmCmd(g),
+		newCreateCmd(g), newStartCmd(g), newRestartCmd(g), newKillCmd(g), newWaitCmd(g),
+		newPauseCmd(g), newUnpauseCmd(g), newRenameCmd(g), newCpCmd(g), newContainerPruneCmd(g))
 	return cmd
 }
 

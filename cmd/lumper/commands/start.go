@@ -1,0 +1,81 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/containerd/console"
+	"github.com/spf13/cobra"
+
+	"github.com/lumper/lumper/pkg/container"
+)
+
+// StartOptions are the flags of `lumper start`.
+type StartOptions struct {
+	Global      *GlobalOptions
+	Attach      bool
+	Interactive bool
+	Refs        []string
+	In          io.Reader
+	Out         io.Writer
+	Err         io.Writer
+}
+
+func newStartCmd(g *GlobalOptions) *cobra.Command {
+	o := &StartOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "start [OPTIONS] CONTAINER...",
+		Short: "Start created or stopped containers (in the background, or attached with -a)",
+		Example: `  lumper start web
+  lumper start -a job
+  lumper start -ai shell`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Refs = args
+			o.In, o.Out, o.Err = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if (o.Attach || o.Interactive) && len(args) > 1 {
+				return usageErrorf(cmd, "-a and -i attach to one container: give only one")
+			}
+			return runStart(cmd.Context(), cmd, o)
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Attach, "attach", "a", false, "attach to the container's output and exit with its status")
+	cmd.Flags().BoolVarP(&o.Interactive, "interactive", "i", false, "attach the container's stdin (implies -a)")
+	return cmd
+}
+
+func runStart(ctx context.Context, cmd *cobra.Command, o *StartOptions) error {
+	c, ctx, err := o.Global.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if !o.Attach && !o.Interactive {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			if err := container.Start(ctx, c, ref, container.StartOptions{}); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintln(o.Out, ref)
+			return err
+		})
+	}
+	ref := o.Refs[0]
+	so := container.StartOptions{Attach: true, Stdio: container.Stdio{Out: o.Out, Err: o.Err}}
+	if o.Interactive {
+		so.Stdio.In = o.In
+	}
+	tty, err := container.IsTTY(ctx, c, ref)
+	if err != nil {
+		return err
+	}
+	if tty {
+		con, err := console.ConsoleFromFile(os.Stdin)
+		if err != nil {
+			return usageErrorf(cmd, "container %s has a terminal: attaching needs one on stdin (%v)", ref, err)
+		}
+		so.Console = con
+	}
+	return container.Start(ctx, c, ref, so)
+}

@@ -1,0 +1,49 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lumper/lumper/pkg/container"
+)
+
+// WaitOptions are the arguments of `lumper wait`.
+type WaitOptions struct {
+	Global *GlobalOptions
+	Refs   []string
+	Out    io.Writer
+	Err    io.Writer
+}
+
+func newWaitCmd(g *GlobalOptions) *cobra.Command {
+	o := &WaitOptions{Global: g}
+	return &cobra.Command{
+		Use:     "wait CONTAINER...",
+		Short:   "Wait until containers stop, then print their exit codes",
+		Example: `  lumper wait job`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return runWait(cmd.Context(), o)
+		},
+	}
+}
+
+func runWait(ctx context.Context, o *WaitOptions) error {
+	c, ctx, err := o.Global.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return forEach(o.Err, o.Refs, func(ref string) error {
+		code, err := container.Wait(ctx, c, ref)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(o.Out, code)
+		return err
+	})
+}
