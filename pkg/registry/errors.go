@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -62,7 +63,22 @@ func (f failure) explain(err error) error {
 	if cause, ok := netCause(err); ok {
 		return api.Invalidf("%s %s: cannot reach registry %s: %s", f.verb, f.ref, f.host, cause)
 	}
+	if hint, ok := tlsHint(err, f.host); ok {
+		return api.Invalidf("%s %s: %s", f.verb, f.ref, hint)
+	}
 	return fmt.Errorf("%s %s: %w", f.verb, f.ref, err)
+}
+
+// tlsHint explains a registry that does not speak (verifiable) HTTPS.
+func tlsHint(err error, host string) (string, bool) {
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Sprintf("%s speaks plain HTTP: allow it with --insecure-registry %s", host, host), true
+	case errors.As(err, &certErr):
+		return fmt.Sprintf("the certificate of %s cannot be verified (%v): trust its CA, or allow it with --insecure-registry %s", host, certErr.Err, host), true
+	}
+	return "", false
 }
 
 // interrupted reports whether a transfer stopped because it was cancelled or

@@ -124,5 +124,8 @@ func loginError(host string, err error) error {
 	if cause, ok := netCause(err); ok {
 		return api.Invalidf("logging in to %s: cannot reach registry %s: %s", host, host, cause)
 	}
+	if hint, ok := tlsHint(err, host); ok {
+		return api.Invalidf("logging in to %s: %s", host, hint)
+	}
 	return fmt.Errorf("logging in to %s: %w", host, err)
 }

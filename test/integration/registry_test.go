@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -440,6 +441,30 @@ func TestPullErrors(t *testing.T) {
 	}
 	p.tamper.Store(false)
 	lumperOK(t, denv, "-n", ns, "pull", "-q", p.host+"/fresh/image:1")
+}
+
+// A registry reached by a name that is not a loopback literal is spoken to
+// over HTTPS unless --insecure-registry names it.
+func TestPullInsecureRegistry(t *testing.T) {
+	name, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, _ := net.LookupHost(name)
+	if !slices.Contains(addrs, "127.0.0.1") || name == "localhost" {
+		t.Skipf("host name %q does not resolve to 127.0.0.1 (%v)", name, addrs)
+	}
+	reg := startRegistry(t, false)
+	denv := regEnv(t)
+	_, port, _ := net.SplitHostPort(reg.host)
+	host := net.JoinHostPort(name, port)
+	ref := host + "/insecure/busybox:1"
+	tagImage(t, busyboxRef, ref)
+	failsWith(t, denv, host+" speaks plain HTTP: allow it with --insecure-registry "+host, "push", "-q", ref)
+	lumperOK(t, denv, "--insecure-registry", host, "push", "-q", ref)
+	ns := regNS(t, "")
+	failsWith(t, denv, "--insecure-registry", "-n", ns, "pull", "-q", ref)
+	lumperOK(t, denv, "-n", ns, "pull", "-q", "--insecure-registry", name, ref)
 }
 
 func TestPullMultiPlatform(t *testing.T) {
