@@ -16,7 +16,8 @@ func newImageCmd(g *GlobalOptions) *cobra.Command {
 	ls.Use, ls.Aliases = "ls [OPTIONS]", []string{"list"}
 	rm := newRmiCmd(g)
 	rm.Use = "rm [OPTIONS] IMAGE..."
-	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g), newPullCmd(g), newPushCmd(g), newImagePruneCmd(g))
+	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g), newPullCmd(g), newPushCmd(g), newImagePruneCmd(g),
+		newSaveCmd(g), newTagCmd(g), newHistoryCmd(g))
 	return cmd
 }
 
@@ -25,7 +26,7 @@ func newContainerCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "container", Short: "Manage containers", Args: cobra.NoArgs}
 	cmd.AddCommand(newListCmd(g), newRunCmd(g), newStopCmd(g), newRmCmd(g),
 		newCreateCmd(g), newStartCmd(g), newRestartCmd(g), newKillCmd(g), newWaitCmd(g),
-		newPauseCmd(g), newUnpauseCmd(g), newRenameCmd(g), newCpCmd(g), newContainerPruneCmd(g))
+		newPauseCmd(g), newUnpauseCmd(g), newRenameCmd(g), newCpCmd(g), newContainerPruneCmd(g), newCommitCmd(g))
 	return cmd
 }
 
