@@ -2,7 +2,6 @@ package commit
 
 import (
 	"errors"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
 )
 
 func TestLayerMediaType(t *testing.T) {
@@ -153,24 +153,10 @@ func TestOCILayers(t *testing.T) {
 	}
 }
 
-func TestOwner(t *testing.T) {
-	if !ownerAlive(selfOwner()) {
-		t.Errorf("this process (%s) should be alive", selfOwner())
-	}
-	pid, start, _ := strings.Cut(selfOwner(), ":")
-	for _, o := range []string{"", "garbage", "0:1", pid + ":" + start + "0", "-1:" + start} {
-		if ownerAlive(o) {
-			t.Errorf("ownerAlive(%q) = true", o)
-		}
-	}
-	if os.Getpid() <= 0 || start == "" {
-		t.Fatal("cannot read this process's start time")
-	}
-}
 
 func TestLeaseLabels(t *testing.T) {
 	l := leaseLabels("abc", true)
-	if l["lumper.io/operation"] != "commit" || l[labelCommitContainer] != "abc" || l[labelCommitPaused] != "true" || !ownerAlive(l["lumper.io/owner"]) {
+	if l["lumper.io/operation"] != "commit" || l[labelCommitContainer] != "abc" || l[labelCommitPaused] != "true" || !client.OwnerAlive(l["lumper.io/owner"]) {
 		t.Errorf("lease labels %v", l)
 	}
 }

@@ -2,9 +2,7 @@ package commit
 
 import (
 	"context"
-	"os"
 	"strconv"
-	"strings"
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/leases"
@@ -31,7 +29,7 @@ func leaseLabels(containerID string, pause bool) map[string]string {
 		client.LabelLeaseOperation: operation,
 		labelCommitContainer:       containerID,
 		labelCommitPaused:          strconv.FormatBool(pause),
-		client.LabelLeaseOwner:     selfOwner(),
+		client.LabelLeaseOwner:     client.Owner(),
 	}
 }
 
@@ -49,7 +47,7 @@ func recoverStale(ctx context.Context, c *client.Client) {
 		return
 	}
 	for _, l := range found {
-		if ownerAlive(l.Labels[client.LabelLeaseOwner]) {
+		if client.OwnerAlive(l.Labels[client.LabelLeaseOwner]) {
 			continue
 		}
 		id := l.Labels[labelCommitContainer]
@@ -94,44 +92,4 @@ func resumeIfPaused(ctx context.Context, c *client.Client, id string) error {
 		return nil
 	}
 	return task.Resume(ctx)
-}
-
-// selfOwner identifies this process across PID reuse ("pid:start time").
-func selfOwner() string {
-	return strconv.Itoa(os.Getpid()) + ":" + procStart(os.Getpid())
-}
-
-// ownerAlive reports whether the process an owner label names ("pid:start
-// time") still runs; the start time tells it from a later one with the same
-// PID.
-func ownerAlive(owner string) bool {
-	pidStr, start, ok := strings.Cut(owner, ":")
-	if !ok {
-		return false
-	}
-	pid, err := strconv.Atoi(pidStr)
-	if err != nil || pid <= 0 {
-		return false
-	}
-	s := procStart(pid)
-	return s != "" && s == start
-}
-
-// procStart returns field 22 of /proc/PID/stat (start time in clock ticks).
-func procStart(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	// The command name (field 2) may contain spaces; it ends at the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return ""
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
-		return ""
-	}
-	return fields[19]
 }
