@@ -153,7 +153,6 @@ func TestOCILayers(t *testing.T) {
 	}
 }
 
-
 func TestLeaseLabels(t *testing.T) {
 	l := leaseLabels("abc", true)
 	if l["lumper.io/operation"] != "commit" || l[labelCommitContainer] != "abc" || l[labelCommitPaused] != "true" || !client.OwnerAlive(l["lumper.io/owner"]) {
