@@ -298,6 +298,25 @@ func TestRegistryPushImported(t *testing.T) {
 	}
 }
 
+// A committed container's image (two layers: busybox and the change) goes
+// to the registry and comes back in another namespace.
+func TestRegistryPushCommitted(t *testing.T) {
+	reg := startRegistry(t, false)
+	denv := regEnv(t)
+	ref := reg.host + "/me/committed:1"
+	name := uniqueName(t)
+	lumperOK(t, denv, "run", "--name", name, "busybox", "sh", "-c", "echo committed > /greeting")
+	rmOnCleanup(t, name)
+	t.Cleanup(func() { lumperRun("rmi", "-f", ref) })
+	lumperOK(t, denv, "commit", name, ref)
+	lumperOK(t, denv, "push", "-q", ref)
+	ns := regNS(t, "")
+	lumperOK(t, denv, "-n", ns, "pull", "-q", ref)
+	if r := lumperOK(t, denv, "-n", ns, "run", "--rm", ref, "cat", "/greeting"); r.stdout != "committed\n" {
+		t.Fatalf("run of the pulled commit: %s", r)
+	}
+}
+
 func TestLoginLogout(t *testing.T) {
 	reg := startRegistry(t, true)
 	denv := regEnv(t)
