@@ -135,11 +135,12 @@ func (zeros) Read(p []byte) (int, error) {
 
 func header(st *unix.Stat_t, name string) *tar.Header {
 	return &tar.Header{
-		Name:    name,
-		Mode:    int64(st.Mode & 0o7777),
-		Uid:     int(st.Uid),
-		Gid:     int(st.Gid),
-		ModTime: time.Unix(st.Mtim.Unix()),
+		Name: name,
+		Mode: int64(st.Mode & 0o7777),
+		Uid:  int(st.Uid),
+		Gid:  int(st.Gid),
+		// Whole seconds, as tar's basic formats keep them (no rounding up).
+		ModTime: time.Unix(st.Mtim.Sec, 0),
 	}
 }
 
