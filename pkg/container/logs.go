@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
 
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/logs"
@@ -39,22 +42,55 @@ func Logs(ctx context.Context, c *client.Client, ref string, opts logs.ReadOptio
 	return nil
 }
 
-// waitForExit returns when container id has no running task.
+// restartWait bounds how long `logs -f` waits for the restart monitor to
+// start a new task after one exits (its check interval, plus start time).
+const restartWait = 15 * time.Second
+
+// waitForExit returns when container id has no running task and none is
+// coming: a container that the restart monitor will restart is followed
+// into its next task, whose logger appends to the same log.
 func waitForExit(ctx context.Context, c *client.Client, id string) {
-	ctr, err := c.LoadContainer(ctx, id)
-	if err != nil {
-		return
+	for {
+		ctr, err := c.LoadContainer(ctx, id)
+		if err != nil {
+			return
+		}
+		task, err := ctr.Task(ctx, nil)
+		if err != nil {
+			return // no task: nothing to follow
+		}
+		statusC, err := task.Wait(ctx)
+		if err != nil {
+			return
+		}
+		var st containerd.ExitStatus
+		select {
+		case st = <-statusC:
+		case <-ctx.Done():
+			return
+		}
+		labels, err := ctr.Labels(ctx)
+		if err != nil || !monitorWillRestart(labels, st) || !awaitNewTask(ctx, ctr, task.Pid()) {
+			return
+		}
 	}
-	task, err := ctr.Task(ctx, nil)
-	if err != nil {
-		return // no task: nothing to follow
+}
+
+// awaitNewTask polls until ctr has a running task other than the one whose
+// init was oldPid.
+func awaitNewTask(ctx context.Context, ctr containerd.Container, oldPid uint32) bool {
+	deadline := time.Now().Add(restartWait)
+	for time.Now().Before(deadline) {
+		if t, err := ctr.Task(ctx, nil); err == nil && t.Pid() != oldPid {
+			if st, err := t.Status(ctx); err == nil && st.Status == containerd.Running {
+				return true
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
-	statusC, err := task.Wait(ctx)
-	if err != nil {
-		return
-	}
-	select {
-	case <-statusC:
-	case <-ctx.Done():
-	}
+	return false
 }

@@ -274,3 +274,19 @@ func TestLogRotation(t *testing.T) {
 		t.Fatalf("log directory survived rm: %v", err)
 	}
 }
+
+func TestLogsFollowAcrossRestarts(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; sleep 0.5; exit 1")
+	done := make(chan result, 1)
+	go func() { done <- lumperRun("logs", "-f", name) }()
+	select {
+	case r := <-done:
+		if r.code != 0 || r.stdout != "run\nrun\nrun\n" {
+			t.Fatalf("logs -f across restarts: %s", r)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("logs -f did not end after the last restart")
+	}
+}
