@@ -134,7 +134,7 @@ func Exec(ctx context.Context, c *client.Client, ref string, o ExecOptions) (con
 		return rec.ID, execID, nil
 	}
 	stop := forwardSignals(ctx, proc, o.TTY, o.Console)
-	status := <-statusC
+	status := rewait(ctx, proc, <-statusC)
 	stop()
 	code, _, err := status.Result()
 	deleteProc()

@@ -69,6 +69,7 @@ func waitForExit(ctx context.Context, c *client.Client, id string) {
 		case <-ctx.Done():
 			return
 		}
+		st = rewait(ctx, task, st)
 		labels, err := ctr.Labels(ctx)
 		if err != nil || !monitorWillRestart(labels, st) || !awaitNewTask(ctx, ctr, task.Pid()) {
 			return

@@ -120,7 +120,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		markStarted(ctx, ctr)
 	}
 	stop := forwardSignals(ctx, task, o.TTY, o.Console)
-	status := <-statusC
+	status := rewait(ctx, task, <-statusC)
 	stop()
 	trace("task exited")
 	code, _, err := status.Result()
