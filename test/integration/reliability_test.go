@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -296,4 +297,34 @@ func blobs(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestWaitersSurviveDaemonRestart(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "for i in 1 2 3 4; do echo $i; sleep 1; done")
+	follow := lumperCmd("logs", "-f", name)
+	var followed bytes.Buffer
+	follow.Stdout = &followed
+	run := lumperCmd("run", "--rm", "busybox", "sh", "-c", "sleep 3; echo done; exit 4")
+	var ran bytes.Buffer
+	run.Stdout = &ran
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1 * time.Second)
+	killContainerd(t)
+	if err := ctdScript("up"); err != nil {
+		t.Fatal(err)
+	}
+	_ = run.Wait()
+	if code := run.ProcessState.ExitCode(); code != 4 || ran.String() != "done\n" {
+		t.Fatalf("foreground run across a daemon restart: exit %d, output %q", code, ran.String())
+	}
+	if err := follow.Wait(); err != nil || followed.String() != "1\n2\n3\n4\n" {
+		t.Fatalf("logs -f across a daemon restart: %v %q", err, followed.String())
+	}
 }
