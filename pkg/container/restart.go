@@ -96,12 +96,18 @@ func RestartCount(labels map[string]string) int {
 // task exists, so that a task that dies at once is judged by the reaper with
 // these labels.
 func prepareRestart(ctx context.Context, ctr containerd.Container) (bool, error) {
-	labels, err := ctr.Labels(ctx)
+	// The labels as loaded (or created) by this command will do: no extra
+	// round trip on the path of every start.
+	info, err := ctr.Info(ctx, containerd.WithoutRefreshedMetadata)
 	if err != nil {
 		return false, fmt.Errorf("reading labels of %s: %w", ctr.ID(), err)
 	}
+	labels := info.Labels
 	if !hasRestartPolicy(labels) {
 		return false, nil
+	}
+	if labels[restart.CountLabel] == "" && labels[restart.ExplicitlyStoppedLabel] == "" {
+		return true, nil // a new container: nothing to reset
 	}
 	if _, err := ctr.SetLabels(ctx, map[string]string{
 		restart.CountLabel:             "",
