@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# lumper commit against `ctr snapshots diff` (the same diff, without config,
-# manifest, image record and unpack) for a 1 MB and a 100 MB change, gzip.
-# bench/run.sh calls it with its work directory (holding timeit) and its run
-# count, with LUMPER_ADDRESS/LUMPER_NAMESPACE set and lumper on PATH; it prints
-# rows of run.sh's Markdown table.
+# lumper commit of a 100 MB change (one random file; 2000 files of 50 KB),
+# gzip and zstd, against `tar c | gzip -1` of the same files (the container's
+# overlay upper directory) on the same machine. bench/run.sh calls it with its
+# work directory (holding timeit) and its run count, with LUMPER_ADDRESS and
+# LUMPER_NAMESPACE set and lumper on PATH; it prints rows of run.sh's table.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$1
 runs=${2:-5}
 runs=$(( runs < 5 ? runs : 5 )) # a 100 MB commit takes seconds
+mb=${BENCH_COMMIT_MB:-100}
 ctr="$here/_output/bin/ctr --address $LUMPER_ADDRESS -n ${LUMPER_NAMESPACE:-bench}"
 img=docker.io/library/busybox:latest
 
-for mb in 1 100; do
-	name=bench-commit-$mb
-	lumper run --name "$name" "$img" sh -c "dd if=/dev/urandom of=/data bs=1M count=$mb 2>/dev/null" >/dev/null
+upperdir() { # the overlay upper directory of a container's snapshot
+	$ctr snapshots mounts /x "$1" 2>/dev/null | grep -o 'upperdir=[^,]*' | head -1 | cut -d= -f2
+}
+
+files=$(( mb * 20 )) # 50 KB each
+for kind in big small; do
+	name=bench-commit-$kind
+	if [ "$kind" = big ]; then
+		fill="dd if=/dev/urandom of=/data bs=1M count=$mb 2>/dev/null"
+	else
+		fill="mkdir /many && dd if=/dev/urandom of=/seed bs=1M count=$mb 2>/dev/null && split -b 51200 /seed /many/f && rm /seed"
+	fi
+	lumper run --network none --name "$name" "$img" sh -c "$fill" >/dev/null
 	id=$(lumper inspect --format '{{.ID}}' "$name")
-	"$work/timeit" -n "$runs" -name "commit of a $mb MB change (vs ctr snapshots diff)" \
-		-a "lumper commit $name bench/commit-$mb:{i}" -post-a "lumper rmi bench/commit-$mb:{i}" \
-		-b "sh -c '$ctr snapshots diff $id >/dev/null 2>&1'"
+	up=$(upperdir "$id")
+	for comp in gzip zstd; do
+		"$work/timeit" -n "$runs" -name "commit, $mb MB $kind, $comp (vs tar c | gzip -1 of the files)" \
+			-a "lumper commit --compression $comp $name bench/commit-$kind:{i}" -post-a "lumper rmi bench/commit-$kind:{i}" \
+			-b "sh -c 'tar c -C $up . | gzip -1 >/dev/null'"
+	done
 	lumper rm "$name" >/dev/null
 done

@@ -78,6 +78,7 @@ timeit -name 'logs of 200k lines (vs cat of the raw log)' \
 lumper rm -f logs200k >/dev/null
 
 if [ -x "$here/bench/commit.sh" ]; then
+	if $smoke; then export BENCH_COMMIT_MB=5; fi
 	"$here/bench/commit.sh" "$work" "$runs"
 fi
 
