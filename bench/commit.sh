@@ -23,7 +23,7 @@ for kind in big small; do
 	if [ "$kind" = big ]; then
 		fill="dd if=/dev/urandom of=/data bs=1M count=$mb 2>/dev/null"
 	else
-		fill="mkdir /many && dd if=/dev/urandom of=/seed bs=1M count=$mb 2>/dev/null && split -b 51200 /seed /many/f && rm /seed"
+		fill="mkdir /many && dd if=/dev/urandom of=/seed bs=1M count=$mb 2>/dev/null && i=0 && while [ \$i -lt $files ]; do dd if=/seed of=/many/f\$i bs=51200 skip=\$i count=1 2>/dev/null; i=\$((i+1)); done && rm /seed"
 	fi
 	lumper run --network none --name "$name" "$img" sh -c "$fill" >/dev/null
 	id=$(lumper inspect --format '{{.ID}}' "$name")
