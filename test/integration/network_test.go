@@ -403,3 +403,21 @@ func inspectNetworkSubnet(t *testing.T, name string) string {
 	}
 	return infos[0].Subnet
 }
+
+func TestPublishAll(t *testing.T) {
+	img := "publish-all-test:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	lumper(t, "import", "-c", "EXPOSE 80/tcp", env.images.rootfs, img)
+	t.Cleanup(func() { lumperRun("rmi", img) })
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, append([]string{"run", "-d", "--name", name, "-P", img}, httpdCmd...)...)
+	ports := inspectNet(t, name).Ports
+	if len(ports) != 1 || ports[0].ContainerPort != 80 || ports[0].HostPort == 0 {
+		t.Fatalf("-P published %+v, want 80/tcp on a chosen host port", ports)
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/", ports[0].HostPort)
+	eventually(t, 10*time.Second, "httpd answering on "+url, func() bool {
+		b, err := httpGet(url)
+		return err == nil && b == "hello\n"
+	})
+}
