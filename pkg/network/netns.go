@@ -28,6 +28,12 @@ func createNetNS(path string) (retErr error) {
 	if err := ensureNetNSDir(); err != nil {
 		return err
 	}
+	if !isNetNS(path) {
+		// An empty mount point left by a namespace created halfway.
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("removing stale network namespace file: %w", err)
+		}
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return fmt.Errorf("creating network namespace file: %w", err)

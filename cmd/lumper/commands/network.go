@@ -98,11 +98,11 @@ func newNetworkLsCmd(g *GlobalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := []api.NetworkInfo{{Name: network.Host, Driver: network.Host}, {Name: network.None, Driver: "null"}}
+			var rows []api.NetworkInfo
 			for _, n := range nets {
 				rows = append(rows, n.NetworkInfo)
 			}
-			rows = append(rows[2:], rows[:2]...)
+			rows = append(rows, api.NetworkInfo{Name: network.Host, Driver: network.Host}, api.NetworkInfo{Name: network.None, Driver: "null"})
 			return output.Print(o.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, networkColumns,
 				func(r api.NetworkInfo) string { return r.Name })
 		},
