@@ -42,17 +42,20 @@ echo
 echo "| case | lumper ms median (min–max) | reference ms median (min–max) | ratio | peak RSS MiB lumper / ref |"
 echo "|---|---|---|---|---|"
 
-timeit -name 'run --rm busybox true (vs ctr run --rm)' \
+timeit -name "run --rm busybox true (vs ctr run --rm --seccomp: the same default profile)" \
 	-a "lumper run --rm --network none $img true" \
-	-b "$ctr run --rm $img r{i} true"
+	-b "$ctr run --rm --seccomp $img r{i} true"
+timeit -name 'run --rm, seccomp=unconfined (vs ctr run --rm, no profile)' \
+	-a "lumper run --rm --network none --security-opt seccomp=unconfined $img true" \
+	-b "$ctr run --rm $img u{i} true"
 
 bruns=$(( runs < 3 ? runs : 3 ))
 "$work/timeit" -n "$bruns" -name "run -d + rm -f of $batch, sequential" \
 	-a "sh -c 'for i in \$(seq $batch); do lumper run -d --network none --name s\$i $img sleep 1000 >/dev/null; done; for i in \$(seq $batch); do lumper rm -f s\$i >/dev/null; done'" \
-	-b "sh -c 'for i in \$(seq $batch); do $ctr run -d $img s\$i sleep 1000 >/dev/null 2>&1; done; for i in \$(seq $batch); do $ctr t rm -f s\$i >/dev/null 2>&1; $ctr c rm s\$i 2>/dev/null; done'"
+	-b "sh -c 'for i in \$(seq $batch); do $ctr run -d --seccomp $img s\$i sleep 1000 >/dev/null 2>&1; done; for i in \$(seq $batch); do $ctr t rm -f s\$i >/dev/null 2>&1; $ctr c rm s\$i 2>/dev/null; done'"
 "$work/timeit" -n "$bruns" -name "run -d + rm -f of $batch, 4-way parallel" \
 	-a "sh -c 'seq $batch | xargs -P4 -I{} lumper run -d --network none --name p{} $img sleep 1000 >/dev/null; seq $batch | xargs -P4 -I{} lumper rm -f p{} >/dev/null'" \
-	-b "sh -c 'seq $batch | xargs -P4 -I{} $ctr run -d $img p{} sleep 1000 >/dev/null 2>&1; seq $batch | xargs -P4 -I{} sh -c \"$ctr t rm -f p{} >/dev/null 2>&1; $ctr c rm p{} 2>/dev/null\"'"
+	-b "sh -c 'seq $batch | xargs -P4 -I{} $ctr run -d --seccomp $img p{} sleep 1000 >/dev/null 2>&1; seq $batch | xargs -P4 -I{} sh -c \"$ctr t rm -f p{} >/dev/null 2>&1; $ctr c rm p{} 2>/dev/null\"'"
 
 have=0
 for n in $counts; do
