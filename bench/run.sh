@@ -22,14 +22,31 @@ export PATH=$bin:$PATH
 ctr="$bin/ctr --address $LUMPER_ADDRESS -n bench"
 img=docker.io/library/busybox:latest
 work=$(mktemp -d)
-cleanup() {
+# reset removes every container of the run (lumper's and ctr's), stops the
+# daemon, and leaves no shim, mount or file of it behind.
+reset() {
+	if [ -S "$LUMPER_ADDRESS" ]; then
+		lumper list -q 2>/dev/null | xargs -r lumper rm -f >/dev/null 2>&1 || true
+		for c in $($ctr c ls -q 2>/dev/null); do
+			$ctr t rm -f "$c" >/dev/null 2>&1 || true
+			$ctr c rm "$c" >/dev/null 2>&1 || true
+		done
+	fi
 	"$here/hack/containerd.sh" down >/dev/null 2>&1 || true
+	local p
+	for p in $(pgrep -f containerd-shim-runc-v2 || true); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "$LUMPER_CTD_DIR" && kill -9 "$p" 2>/dev/null
+	done
+	grep -- "$LUMPER_CTD_DIR" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+	rm -rf "$LUMPER_CTD_DIR"
+}
+cleanup() {
+	reset
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$here/hack/containerd.sh" down >/dev/null 2>&1 || true
-rm -rf "$LUMPER_CTD_DIR"
+reset
 "$here/hack/containerd.sh" up >/dev/null
 (cd "$here" && go build -o "$work/timeit" ./bench/timeit && go run ./hack/mkimage -o "$work" >/dev/null)
 lumper load -q -i "$work/busybox-docker.tar" >/dev/null
