@@ -13,6 +13,7 @@ counts=${BENCH_LIST:-"0 100 1000"}
 $smoke && counts=${BENCH_LIST:-"0 10"}
 batch=50
 $smoke && batch=5
+batch=${BENCH_BATCH:-$batch}
 
 export LUMPER_CTD_DIR=${BENCH_CTD_DIR:-/tmp/lumper-bench-ctd}
 export LUMPER_ADDRESS=$LUMPER_CTD_DIR/containerd.sock
@@ -37,6 +38,9 @@ reset() {
 	for p in $(pgrep -f containerd-shim-runc-v2 || true); do
 		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "$LUMPER_CTD_DIR" && kill -9 "$p" 2>/dev/null
 	done
+	# runc keeps its state under /run/containerd/runc/<namespace>, outside
+	# the daemon's directory: a shim killed above leaves it behind.
+	runc --root /run/containerd/runc/bench list -q 2>/dev/null | xargs -r -n1 runc --root /run/containerd/runc/bench delete -f >/dev/null 2>&1 || true
 	grep -- "$LUMPER_CTD_DIR" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 	rm -rf "$LUMPER_CTD_DIR"
 }
@@ -138,6 +142,9 @@ count_shims() { # shims of this containerd whose container ID matches $1 (a grep
 echo "| resident memory beside one detached container, beyond its shim | $(( $(rss_of lumper-logger) / 10 )) KiB (lumper-logger) | 0 (no logger; output discarded) |"
 echo "| shim RSS per running container | $(( $(rss_of containerd-shim-runc-v2) / 10 )) KiB | same shim |"
 lumper list -q | xargs -r lumper rm -f >/dev/null
-for i in $(seq $batch); do lumper run -d --network none --name e$i $img true >/dev/null; $ctr run -d $img ce$i true >/dev/null 2>&1; done
+for i in $(seq $batch); do
+	lumper run -d --network none --name e$i $img true >/dev/null
+	$ctr run -d $img ce$i true >/dev/null 2>"$work/ctr.err" || { echo "ctr run ce$i failed:" >&2; grep -v DEPRECATION "$work/ctr.err" >&2; }
+done
 sleep 3
 echo "| processes left by $batch exited, not removed, containers | $(( $(count_shims '[0-9a-f]{64}') )) shims + $(rss_of lumper-logger) KiB of loggers | $(count_shims 'ce[0-9]+') shims |"
