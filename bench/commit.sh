@@ -29,7 +29,7 @@ for kind in big small; do
 	id=$(lumper inspect --format '{{.ID}}' "$name")
 	up=$(upperdir "$id")
 	for comp in gzip zstd; do
-		"$work/timeit" -n "$runs" -name "commit, $mb MB $kind, $comp (vs tar c | gzip -1 of the files)" \
+		"$work/timeit" -n "$runs" -name "commit, $mb MB $kind, $comp (vs tar c \\| gzip -1 of the files)" \
 			-a "lumper commit --compression $comp $name bench/commit-$kind:{i}" -post-a "lumper rmi bench/commit-$kind:{i}" \
 			-b "sh -c 'tar c -C $up . | gzip -1 >/dev/null'"
 	done
