@@ -73,6 +73,16 @@ func Print[T any](w io.Writer, o Options, rows []T, cols []Column[T], id func(T)
 	}
 }
 
+// Validate checks a --format value before anything is done: "", "table"
+// and "json" are built in, anything else must parse as a Go template.
+func Validate(format string) error {
+	if format == "" || format == "table" || format == "json" {
+		return nil
+	}
+	_, err := Template(format)
+	return err
+}
+
 // Template parses a --format Go template, with Docker's helper functions.
 func Template(format string) (*template.Template, error) {
 	tmpl, err := template.New("format").Funcs(template.FuncMap{

@@ -41,3 +41,16 @@ func TestPrint(t *testing.T) {
 		t.Error("a broken template must fail to parse")
 	}
 }
+
+func TestValidate(t *testing.T) {
+	for _, ok := range []string{"", "table", "json", "{{.ID}}", "{{json .}}"} {
+		if err := Validate(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"{{", "{{.ID", "{{nosuchfunc .}}"} {
+		if err := Validate(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -141,10 +141,8 @@ func newHistoryCmd(g *GlobalOptions) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Image, o.Out = args[0], cmd.OutOrStdout()
-			if o.Format != "" && o.Format != "table" && o.Format != "json" {
-				if _, err := output.Template(o.Format); err != nil {
-					return usageErrorf(cmd, "%v", err)
-				}
+			if err := output.Validate(o.Format); err != nil {
+				return usageErrorf(cmd, "%v", err)
 			}
 			return runHistory(cmd.Context(), o)
 		},

@@ -89,10 +89,8 @@ func newNetworkLsCmd(g *GlobalOptions) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Out = cmd.OutOrStdout()
-			if o.Format != "" && o.Format != "table" && o.Format != "json" {
-				if _, err := output.Template(o.Format); err != nil {
-					return usageErrorf(cmd, "%v", err)
-				}
+			if err := output.Validate(o.Format); err != nil {
+				return usageErrorf(cmd, "%v", err)
 			}
 			nets, err := o.Global.networks().List()
 			if err != nil {

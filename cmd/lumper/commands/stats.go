@@ -37,10 +37,8 @@ func newStatsCmd(g *GlobalOptions) *cobra.Command {
   lumper stats --no-stream --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out = args, cmd.OutOrStdout()
-			if o.Format != "" && o.Format != "table" && o.Format != "json" {
-				if _, err := output.Template(o.Format); err != nil {
-					return usageErrorf(cmd, "%v", err)
-				}
+			if err := output.Validate(o.Format); err != nil {
+				return usageErrorf(cmd, "%v", err)
 			}
 			return runStats(cmd.Context(), o)
 		},
