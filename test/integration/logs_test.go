@@ -200,7 +200,7 @@ func TestShortLivedDetachedLeaveNothingResident(t *testing.T) {
 		rmOnCleanup(t, name)
 		ids = append(ids, strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "echo x; exit "+strconv.Itoa(i))))
 	}
-	eventually(t, 5*time.Second, "loggers and shims of exited containers to go", func() bool {
+	eventually(t, 2*time.Second, "loggers and shims of exited containers to go (issue #4: within 2 s)", func() bool {
 		for _, id := range ids {
 			if procsOf(t, "lumper-logger", id) > 0 || procsOf(t, "containerd-shim-runc-v2", id) > 0 {
 				return false
