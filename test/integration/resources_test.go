@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containerd/cgroups/v3"
 	"github.com/containerd/cgroups/v3/cgroup1"
@@ -248,4 +249,24 @@ func TestBadRunInputCreatesNothing(t *testing.T) {
 	if _, err := os.Stat("relative"); err == nil {
 		t.Fatal("a relative -v created a directory")
 	}
+}
+
+func TestTop(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1000 & sleep 2000")
+	var out string
+	eventually(t, 5*time.Second, "two processes", func() bool {
+		out = lumper(t, "top", "--format", "{{.Command}}", name)
+		return strings.Contains(out, "sleep 1000") && strings.Contains(out, "sleep 2000")
+	})
+	row, _ := listed(t, name)
+	table := lumper(t, "top", name)
+	if !strings.HasPrefix(table, "PID") || !strings.Contains(table, strconv.Itoa(int(row.Pid))) {
+		t.Fatalf("top table lacks the init's host PID %d:\n%s", row.Pid, table)
+	}
+	stopped := uniqueName(t) + "-stopped"
+	rmOnCleanup(t, stopped)
+	lumper(t, "run", "--name", stopped, "busybox", "true")
+	mustFail(t, 125, "top", stopped)
 }
