@@ -156,7 +156,7 @@ func Kill(ctx context.Context, c *client.Client, ref string, sig syscall.Signal)
 	if err != nil {
 		return err
 	}
-	task, err := runningTask(ctx, ctr, ref)
+	task, _, err := runningTask(ctx, ctr, ref)
 	if err != nil {
 		return err
 	}
@@ -180,25 +180,25 @@ func Kill(ctx context.Context, c *client.Client, ref string, sig syscall.Signal)
 }
 
 // runningTask returns the task of a running or paused container.
-func runningTask(ctx context.Context, ctr containerd.Container, ref string) (containerd.Task, error) {
+func runningTask(ctx context.Context, ctr containerd.Container, ref string) (containerd.Task, containerd.ProcessStatus, error) {
 	task, err := ctr.Task(ctx, nil)
 	if errdefs.IsNotFound(err) {
-		return nil, api.Invalidf("container %s is not running", ref)
+		return nil, "", api.Invalidf("container %s is not running: start it first", ref)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("loading task of %s: %w", ref, err)
+		return nil, "", fmt.Errorf("loading task of %s: %w", ref, err)
 	}
 	st, err := task.Status(ctx)
 	if errdefs.IsNotFound(err) {
-		return nil, api.Invalidf("container %s is not running", ref)
+		return nil, "", api.Invalidf("container %s is not running: start it first", ref)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading status of %s: %w", ref, err)
+		return nil, "", fmt.Errorf("reading status of %s: %w", ref, err)
 	}
 	if st.Status == containerd.Stopped {
-		return nil, api.Invalidf("container %s is not running", ref)
+		return nil, "", api.Invalidf("container %s is not running: start it first", ref)
 	}
-	return task, nil
+	return task, st.Status, nil
 }
 
 // Pause freezes every process of the running container ref.
@@ -207,16 +207,12 @@ func Pause(ctx context.Context, c *client.Client, ref string) error {
 	if err != nil {
 		return err
 	}
-	task, err := runningTask(ctx, ctr, ref)
+	task, status, err := runningTask(ctx, ctr, ref)
 	if err != nil {
 		return err
 	}
-	st, err := task.Status(ctx)
-	if err != nil {
-		return fmt.Errorf("reading status of %s: %w", ref, err)
-	}
-	if st.Status != containerd.Running {
-		return api.Invalidf("container %s is %s, not running", ref, st.Status)
+	if status != containerd.Running {
+		return api.Invalidf("container %s is %s, not running", ref, status)
 	}
 	if err := task.Pause(ctx); err != nil {
 		return fmt.Errorf("pausing %s: %w", ref, err)
@@ -230,15 +226,11 @@ func Unpause(ctx context.Context, c *client.Client, ref string) error {
 	if err != nil {
 		return err
 	}
-	task, err := runningTask(ctx, ctr, ref)
+	task, status, err := runningTask(ctx, ctr, ref)
 	if err != nil {
 		return err
 	}
-	st, err := task.Status(ctx)
-	if err != nil {
-		return fmt.Errorf("reading status of %s: %w", ref, err)
-	}
-	if st.Status != containerd.Paused {
+	if status != containerd.Paused {
 		return api.Invalidf("container %s is not paused", ref)
 	}
 	if err := task.Resume(ctx); err != nil {

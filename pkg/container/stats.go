@@ -2,11 +2,9 @@ package container
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	containerd "github.com/containerd/containerd/v2/client"
-	"github.com/containerd/errdefs"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -35,20 +33,13 @@ func StatsTargets(ctx context.Context, c *client.Client, refs []string) ([]*Stat
 	}
 	var out []*StatsTarget
 	for _, ref := range refs {
-		rec, err := c.Container(ctx, ref)
+		rec, ctr, err := load(ctx, c, ref)
 		if err != nil {
 			return nil, err
 		}
-		ctr, err := c.LoadContainer(ctx, rec.ID)
+		task, _, err := runningTask(ctx, ctr, ref)
 		if err != nil {
-			return nil, fmt.Errorf("loading container %s: %w", ref, err)
-		}
-		task, err := ctr.Task(ctx, nil)
-		if err != nil {
-			if errdefs.IsNotFound(err) {
-				return nil, api.Invalidf("container %s is not running: start it first", ref)
-			}
-			return nil, fmt.Errorf("loading task of %s: %w", ref, err)
+			return nil, err
 		}
 		out = append(out, &StatsTarget{ID: rec.ID, Name: rec.Labels[client.LabelName], task: task})
 	}

@@ -8,9 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/containerd/errdefs"
-
-	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 )
 
@@ -27,20 +24,13 @@ type Process struct {
 // Top lists the processes of a running container (from its task, read from
 // the host's /proc).
 func Top(ctx context.Context, c *client.Client, ref string) ([]Process, error) {
-	rec, err := c.Container(ctx, ref)
+	_, ctr, err := load(ctx, c, ref)
 	if err != nil {
 		return nil, err
 	}
-	ctr, err := c.LoadContainer(ctx, rec.ID)
+	task, _, err := runningTask(ctx, ctr, ref)
 	if err != nil {
-		return nil, fmt.Errorf("loading container %s: %w", ref, err)
-	}
-	task, err := ctr.Task(ctx, nil)
-	if err != nil {
-		if errdefs.IsNotFound(err) {
-			return nil, api.Invalidf("container %s is not running: start it first", ref)
-		}
-		return nil, fmt.Errorf("loading task of %s: %w", ref, err)
+		return nil, err
 	}
 	pids, err := task.Pids(ctx)
 	if err != nil {
