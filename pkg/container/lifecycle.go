@@ -272,7 +272,7 @@ func Wait(ctx context.Context, c *client.Client, ref string) (int, error) {
 			return 0, fmt.Errorf("loading task of %s: %w", ref, err)
 		default:
 			statusC, err := task.Wait(ctx)
-			if errdefs.IsNotFound(err) {
+			if errdefs.IsNotFound(err) || (err != nil && deletedMeanwhile(ctx, ctr)) {
 				break // reaped meanwhile: read the labels
 			}
 			if err != nil {
@@ -282,8 +282,10 @@ func Wait(ctx context.Context, c *client.Client, ref string) (int, error) {
 			case st := <-statusC:
 				code, _, err := st.Result()
 				if err != nil {
-					if errdefs.IsNotFound(err) {
-						break // deleted while we waited
+					// Deleted while we waited (the reaper's delete makes the
+					// shim go away under the wait: "ttrpc: closed").
+					if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
+						break
 					}
 					return 0, fmt.Errorf("waiting for %s: %w", ref, err)
 				}
