@@ -55,6 +55,9 @@ func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 	if st.Status != containerd.Stopped {
 		statusC, err := task.Wait(ctx)
 		if err != nil {
+			if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
+				return nil // it exited and was reaped meanwhile
+			}
 			return fmt.Errorf("waiting for task: %w", err)
 		}
 		if st.Status == containerd.Paused {
