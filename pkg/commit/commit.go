@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -306,10 +307,28 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 		return ocispec.Descriptor{}, err
 	}
 	layer, err := writeLayer(ctx, c, sn, key, mediaType, progress)
+	// Without a pause the container may remove a file while the differ walks
+	// its snapshot; such a race is worth a few more tries.
+	for attempt := 1; err != nil && !pause && attempt < unpausedTries && isVanishedFile(err); attempt++ {
+		log.G(ctx).WithError(err).WithField("container", ref).Debug("a file vanished during an unpaused diff; trying again")
+		layer, err = writeLayer(ctx, c, sn, key, mediaType, progress)
+	}
 	if err != nil {
+		if !pause && isVanishedFile(err) {
+			return ocispec.Descriptor{}, api.Invalidf("container %s changed files while they were being committed (--pause=false): try again, or commit with the default pause", ref)
+		}
 		return ocispec.Descriptor{}, fmt.Errorf("computing the changes of container %s: %w", ref, err)
 	}
 	return layer, nil
+}
+
+// unpausedTries bounds the diffs of a running, unpaused container.
+const unpausedTries = 3
+
+// isVanishedFile reports whether a diff failed because a file disappeared
+// while it was read.
+func isVanishedFile(err error) bool {
+	return strings.Contains(err.Error(), "no such file or directory")
 }
 
 // writeLayer has containerd's diff service write the difference between the

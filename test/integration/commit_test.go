@@ -266,7 +266,15 @@ func TestCommitRunningContainer(t *testing.T) {
 		if i == 19 {
 			args = []string{"commit", "--pause=false", name, img}
 		}
-		lumper(t, args...)
+		if i < 19 {
+			lumper(t, args...)
+		} else if r := lumperRun(args...); r.code != 0 {
+			// Unpaused, the writer may remove a file under the differ
+			// (the issue: "even when a commit fails"); it must fail cleanly.
+			if r.code != 125 || !strings.Contains(r.stderr, "changed files while they were being committed") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+				t.Fatalf("unpaused commit: %s", r)
+			}
+		}
 		if st := taskStatusOf(t, id); st != containerd.Running {
 			t.Fatalf("after commit %d the container is %q, want running", i, st)
 		}
