@@ -80,11 +80,9 @@ func runExec(ctx context.Context, cmd *cobra.Command, o *ExecOptions) error {
 	}
 	var con console.Console
 	if o.TTY {
-		c, err := console.ConsoleFromFile(os.Stdin)
-		if err != nil {
-			return usageErrorf(cmd, "-t needs a terminal on stdin (%v): drop -t when piping", err)
+		if con, err = userTerminal(cmd); err != nil {
+			return err
 		}
-		con = c
 	}
 	c, ctx, err := o.Global.dial(ctx)
 	if err != nil {

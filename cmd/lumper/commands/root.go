@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/containerd/console"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/spf13/cobra"
@@ -192,4 +193,14 @@ func describe(err error) string {
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// userTerminal is the terminal on stdin that -t needs for a foreground
+// container or exec process.
+func userTerminal(cmd *cobra.Command) (console.Console, error) {
+	con, err := console.ConsoleFromFile(os.Stdin)
+	if err != nil {
+		return nil, usageErrorf(cmd, "-t needs a terminal on stdin (%v): drop -t when piping", err)
+	}
+	return con, nil
 }

@@ -140,11 +140,9 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 	}
 	var con console.Console
 	if o.TTY && !o.Detach {
-		c, err := console.ConsoleFromFile(os.Stdin)
-		if err != nil {
-			return usageErrorf(cmd, "-t needs a terminal on stdin (%v): drop -t when piping", err)
+		if con, err = userTerminal(cmd); err != nil {
+			return err
 		}
-		con = c
 	}
 	c, ctx, err := o.Global.dial(ctx)
 	if err != nil {
