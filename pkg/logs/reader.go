@@ -736,28 +736,31 @@ func (r *reader) checkRotated(cur *os.File, curStat os.FileInfo) (*os.File, os.F
 		return nil, nil, err
 	}
 	// Find where cur went; the files between it and path were rotated
-	// before we saw them.
+	// before we saw them. If cur is no longer among the rotated files it
+	// was rotated out, and every rotated file that is left came after it.
+	newer := 0
 	for k := 1; k <= maxRotated; k++ {
 		rst, err := os.Stat(rotatedName(r.path, k))
 		if err != nil {
 			break
 		}
-		if !os.SameFile(rst, curStat) {
+		newer = k
+		if os.SameFile(rst, curStat) {
+			newer = k - 1
+			break
+		}
+	}
+	for j := newer; j >= 1; j-- {
+		f, err := os.Open(rotatedName(r.path, j))
+		if err != nil {
 			continue
 		}
-		for j := k - 1; j >= 1; j-- {
-			f, err := os.Open(rotatedName(r.path, j))
-			if err != nil {
-				continue
-			}
-			r.startFile(0, 0)
-			err = r.drain(f)
-			f.Close()
-			if err != nil {
-				return nil, nil, err
-			}
+		r.startFile(0, 0)
+		err = r.drain(f)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
 		}
-		break
 	}
 	r.startFile(0, 0)
 	next, nextStat, err := r.openCurrent()
