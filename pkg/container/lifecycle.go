@@ -171,7 +171,7 @@ func Kill(ctx context.Context, c *client.Client, ref string, sig syscall.Signal)
 		}
 	}
 	if err := task.Kill(ctx, sig); err != nil {
-		if errdefs.IsNotFound(err) {
+		if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
 			return api.Invalidf("container %s is not running", ref)
 		}
 		return fmt.Errorf("sending %v to %s: %w", sig, ref, err)

@@ -46,10 +46,10 @@ func Stop(ctx context.Context, c *client.Client, ref string, timeout time.Durati
 func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Task, sig syscall.Signal, timeout time.Duration) error {
 	ctx = context.WithoutCancel(ctx)
 	st, err := task.Status(ctx)
-	if errdefs.IsNotFound(err) {
-		return nil // reaped meanwhile
-	}
 	if err != nil {
+		if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
+			return nil // reaped meanwhile
+		}
 		return fmt.Errorf("reading task status: %w", err)
 	}
 	if st.Status != containerd.Stopped {
@@ -64,7 +64,10 @@ func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 			// A paused task cannot act on a catchable signal.
 			sig = syscall.SIGKILL
 		}
-		if err := task.Kill(ctx, sig, containerd.WithKillAll); err != nil && !errdefs.IsNotFound(err) {
+		if err := task.Kill(ctx, sig, containerd.WithKillAll); err != nil {
+			if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
+				return nil // a concurrent stop or rm deleted it
+			}
 			return fmt.Errorf("sending %v: %w", sig, err)
 		}
 		if st.Status == containerd.Paused {
@@ -73,7 +76,10 @@ func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 		select {
 		case <-statusC:
 		case <-time.After(timeout):
-			if err := task.Kill(ctx, syscall.SIGKILL, containerd.WithKillAll); err != nil && !errdefs.IsNotFound(err) {
+			if err := task.Kill(ctx, syscall.SIGKILL, containerd.WithKillAll); err != nil {
+				if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
+					return nil
+				}
 				return fmt.Errorf("sending SIGKILL: %w", err)
 			}
 			<-statusC
@@ -108,12 +114,22 @@ func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 	return nil
 }
 
-// deletedMeanwhile tells, after a failed task deletion, whether a concurrent
-// stop or rm deleted the task first (the shim then goes away under the
-// losing call, which sees "ttrpc: closed" rather than "not found").
+// deletedMeanwhile tells, after a failed call on a task, whether a concurrent
+// stop, rm or the reaper deleted the task first (the shim then goes away under
+// the losing call, which sees "ttrpc: closed" rather than "not found"). The
+// shim can close its connection a moment before containerd drops the task
+// record, so the record is polled briefly; only failed calls pay for that.
 func deletedMeanwhile(ctx context.Context, ctr containerd.Container) bool {
-	_, err := ctr.Task(ctx, nil)
-	return errdefs.IsNotFound(err)
+	for i := 0; ; i++ {
+		_, err := ctr.Task(ctx, nil)
+		if errdefs.IsNotFound(err) {
+			return true
+		}
+		if i == 20 || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Remove deletes a container: its task (only with force if it is running),
