@@ -24,6 +24,13 @@
 //	--on-exit-args ARGS  its arguments, separated by the byte 0x1f
 //	                     (logs.OnExitArgsSep), since a URI query cannot
 //	                     repeat a key reliably
+//	--netns PATH         the network namespace the task joins; when nothing
+//	                     is mounted there as the logger starts (after a host
+//	                     reboot cleared /run), it runs the --on-exit program
+//	                     with --on-netns-args and waits for it (at most
+//	                     netnsWait) before signalling ready, so that the
+//	                     namespace exists when the runtime creates the task
+//	--on-netns-args ARGS those arguments, separated like --on-exit-args
 //
 // The shim keeps the write ends of the pipes open until the task is deleted,
 // so the end of the output is not signalled by EOF. Instead the logger waits
@@ -80,6 +87,10 @@ const (
 	// the container's pid namespace keeps writing.
 	drainTimeout = 5 * time.Second
 
+	// netnsWait bounds the wait for the program that sets up a missing
+	// network namespace.
+	netnsWait = 60 * time.Second
+
 	hookPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
 
@@ -90,6 +101,8 @@ type config struct {
 	pidFile    string
 	onExit     string
 	onExitArgs []string
+	netns      string
+	netnsArgs  []string
 }
 
 func main() {
@@ -153,6 +166,10 @@ func parseArgs(args []string) (config, error) {
 			cfg.onExit = val
 		case "--on-exit-args":
 			cfg.onExitArgs = strings.Split(val, logs.OnExitArgsSep)
+		case "--netns":
+			cfg.netns = val
+		case "--on-netns-args":
+			cfg.netnsArgs = strings.Split(val, logs.OnExitArgsSep)
 		default:
 			return cfg, fmt.Errorf("unknown flag %s", key)
 		}
@@ -221,6 +238,7 @@ func (l *logger) run() error {
 		}
 	}()
 
+	l.ensureNetNS()
 	// Ready: the shim lets runc create the container once it reads a byte.
 	unix.Write(fdReady, []byte{1})
 	unix.Close(fdReady)
@@ -381,29 +399,77 @@ func (l *logger) initExited() {
 
 // startOnExit starts the exit program detached from the logger.
 func (l *logger) startOnExit() error {
-	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("starting exit program: %w", err)
-	}
-	defer null.Close()
-	env := []string{hookPath}
-	for _, k := range []string{"CONTAINER_ID", "CONTAINER_NAMESPACE"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	p, err := os.StartProcess(l.cfg.onExit, append([]string{l.cfg.onExit}, l.cfg.onExitArgs...), &os.ProcAttr{
-		Dir:   "/",
-		Env:   env,
-		Files: []*os.File{null, null, null},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
-	})
+	p, err := l.startHook(l.cfg.onExitArgs, nil)
 	if err != nil {
 		return fmt.Errorf("starting exit program: %w", err)
 	}
 	// Reap it if it ends before the logger; otherwise it is reparented.
 	go p.Wait()
 	return nil
+}
+
+// ensureNetNS runs the --on-exit program with --on-netns-args when the task's
+// network namespace is missing, and waits for it. A failure is reported on
+// stderr (the shim's log); the runtime then fails to create the task, and
+// the restart monitor tries again.
+func (l *logger) ensureNetNS() {
+	if l.cfg.netns == "" || l.cfg.onExit == "" || isNetNS(l.cfg.netns) {
+		return
+	}
+	p, err := l.startHook(l.cfg.netnsArgs, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lumper-logger: setting up network namespace %s: %v\n", l.cfg.netns, err)
+		return
+	}
+	done := make(chan error, 1)
+	go func() {
+		st, err := p.Wait()
+		if err == nil && !st.Success() {
+			err = errors.New(st.String())
+		}
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(netnsWait):
+		p.Kill()
+		err = fmt.Errorf("no result after %s", netnsWait)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lumper-logger: setting up network namespace %s: %v\n", l.cfg.netns, err)
+	}
+}
+
+// startHook starts the --on-exit program with args, in a new session, with
+// stdin and stdout on /dev/null, stderr on errOut (or /dev/null), and the
+// environment CONTAINER_ID, CONTAINER_NAMESPACE and a default PATH.
+func (l *logger) startHook(args []string, errOut *os.File) (*os.Process, error) {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	if errOut == nil {
+		errOut = null
+	}
+	env := []string{hookPath}
+	for _, k := range []string{"CONTAINER_ID", "CONTAINER_NAMESPACE"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return os.StartProcess(l.cfg.onExit, append([]string{l.cfg.onExit}, args...), &os.ProcAttr{
+		Dir:   "/",
+		Env:   env,
+		Files: []*os.File{null, null, errOut},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+}
+
+// isNetNS reports whether a network namespace is mounted at path.
+func isNetNS(path string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
 }
 
 // finish saves what is left and closes the log.

@@ -424,3 +424,37 @@ func TestLoggerMemory(t *testing.T) {
 		t.Logf("binary size %d bytes", st.Size())
 	}
 }
+
+// TestLoggerRestoresMissingNetNS: with --netns naming a path where no network
+// namespace is mounted, the logger runs the exit program with
+// --on-netns-args, and signals ready only after it has finished; with a
+// namespace mounted there (here: the logger's own), it runs nothing.
+func TestLoggerRestoresMissingNetNS(t *testing.T) {
+	dir := t.TempDir()
+	hook := filepath.Join(dir, "hook.sh")
+	marker := filepath.Join(dir, "marker")
+	script := "#!/bin/sh\nsleep 0.3\necho \"$CONTAINER_ID $*\" >" + marker + "\n"
+	if err := os.WriteFile(hook, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--on-exit", hook, "--on-exit-args", "reap", "--on-netns-args", "--x" + logs.OnExitArgsSep + "netns"}
+	s := startLogger(t, append(args, "--netns", filepath.Join(dir, "missing"))...)
+	b, err := os.ReadFile(marker)
+	if err != nil {
+		t.Fatalf("ready before the network program finished: %v", err)
+	}
+	if got := strings.TrimSpace(string(b)); got != "ctr1 --x netns" {
+		t.Errorf("network program ran as %q", got)
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.waitExit(5 * time.Second)
+
+	os.Remove(marker)
+	s = startLogger(t, append(args, "--netns", "/proc/self/ns/net")...)
+	time.Sleep(500 * time.Millisecond)
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("network program ran although the namespace exists: %v", err)
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.waitExit(5 * time.Second)
+}

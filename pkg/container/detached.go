@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/logs"
+	"github.com/lumper/lumper/pkg/network"
 )
 
 // LoggerBinary is the name of lumper's log-capture program.
@@ -23,6 +25,11 @@ const LoggerBinary = "lumper-logger"
 // ReapCommand is the hidden lumper subcommand the logger runs when a detached
 // container exits.
 const ReapCommand = "internal-reap"
+
+// NetNSCommand is the hidden lumper subcommand the logger runs, before the
+// task is created, when the container's network namespace is missing (the
+// restart monitor starting a container after a host reboot).
+const NetNSCommand = "internal-netns"
 
 // findLogger looks for lumper-logger next to the running binary, then in PATH.
 func findLogger() (string, error) {
@@ -41,9 +48,11 @@ func findLogger() (string, error) {
 
 // detachedIO sends the task's output to lumper-logger, started by the shim.
 // When the container exits, the logger runs `lumper internal-reap`, which
-// records the exit status and deletes the task so that no shim lingers. It
-// also returns the logger URI, for the restart monitor.
-func detachedIO(c *client.Client, id string, tty bool, lo LogOptions) (cio.Creator, string, error) {
+// records the exit status and deletes the task so that no shim lingers. For a
+// task that joins the network namespace netns (not empty), a logger that
+// finds it missing first runs `lumper internal-netns`, which sets the
+// network up again. It also returns the logger URI, for the restart monitor.
+func detachedIO(c *client.Client, id string, tty bool, lo LogOptions, netns string) (cio.Creator, string, error) {
 	logger, err := findLogger()
 	if err != nil {
 		return nil, "", err
@@ -55,8 +64,13 @@ func detachedIO(c *client.Client, id string, tty bool, lo LogOptions) (cio.Creat
 	if err := os.MkdirAll(ContainerDir(c, id), 0o700); err != nil {
 		return nil, "", fmt.Errorf("creating container directory: %w", err)
 	}
-	uri := logs.BinaryURI(logger, LogPath(c, id), lo.MaxSize, lo.MaxFiles, self,
-		[]string{"--address", c.Address, "--namespace", c.Namespace, "--data-root", c.DataRoot, ReapCommand})
+	global := []string{"--address", c.Address, "--namespace", c.Namespace, "--data-root", c.DataRoot}
+	var netnsArgs []string
+	if netns != "" {
+		netnsArgs = append(append(slices.Clone(global), "--cni-path", c.CNIPath), NetNSCommand)
+	}
+	uri := logs.BinaryURIWithNetNS(logger, LogPath(c, id), lo.MaxSize, lo.MaxFiles, self,
+		append(global, ReapCommand), netns, netnsArgs)
 	u, err := url.Parse(uri)
 	if err != nil {
 		return nil, "", fmt.Errorf("building logger URI: %w", err)
@@ -95,4 +109,35 @@ func Reap(ctx context.Context, c *client.Client, id string) error {
 		return fmt.Errorf("task of %s did not stop: %w", id, wctx.Err())
 	}
 	return reapOrLeave(ctx, ctr, task, st)
+}
+
+// RestoreNetwork sets up the network of container id again if its network
+// namespace is missing: after a host reboot, the restart monitor starts the
+// container's task with the spec of the last boot, which names a namespace
+// that /run no longer holds. It is run by the logger before the task is
+// created; a container whose namespace is there is left alone.
+func RestoreNetwork(ctx context.Context, c *client.Client, id string) error {
+	ctr, err := c.LoadContainer(ctx, id)
+	if err != nil {
+		return fmt.Errorf("loading container %s: %w", id, err)
+	}
+	if network.IsNetNS(network.NetNSPath(id)) {
+		return nil
+	}
+	return attachNetwork(ctx, c, ctr)
+}
+
+// netNSOf returns the network namespace a container's tasks join, or "" for
+// the host's network, none (a private namespace made by the runtime) and
+// containers made before lumper had networks.
+func netNSOf(ctx context.Context, ctr containerd.Container) string {
+	info, err := ctr.Info(ctx, containerd.WithoutRefreshedMetadata)
+	if err != nil {
+		return ""
+	}
+	switch info.Labels[client.LabelNetwork] {
+	case "", network.None, network.Host:
+		return ""
+	}
+	return network.NetNSPath(ctr.ID())
 }

@@ -664,6 +664,16 @@ func TestBinaryURI(t *testing.T) {
 	if s := BinaryURI("/l", "/x.log", 1, 1, "", nil); strings.Contains(s, "on-exit") {
 		t.Errorf("uri without exit program: %s", s)
 	}
+	u, err = url.Parse(BinaryURIWithNetNS("/l", "/x.log", 1, 1, "/lumper", []string{"reap"}, "/run/netns/n 1", []string{"--a", "netns"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := u.Query(); q.Get("--netns") != "/run/netns/n 1" || q.Get("--on-netns-args") != "--a"+OnExitArgsSep+"netns" || q.Get("--on-exit-args") != "reap" {
+		t.Errorf("query with network namespace %v", q)
+	}
+	if s := BinaryURIWithNetNS("/l", "/x.log", 1, 1, "/lumper", nil, "", []string{"netns"}); strings.Contains(s, "netns") {
+		t.Errorf("uri without network namespace: %s", s)
+	}
 }
 
 // A rotation right after the tail was computed: the new file's records are

@@ -26,6 +26,15 @@ const OnExitArgsSep = "\x1f"
 // runs onExit (if not empty) with onExitArgs. Pass the result to url.Parse
 // and cio.LogURI (or cio.TerminalLogURI).
 func BinaryURI(loggerPath, logPath string, maxSize int64, maxFiles int, onExit string, onExitArgs []string) string {
+	return BinaryURIWithNetNS(loggerPath, logPath, maxSize, maxFiles, onExit, onExitArgs, "", nil)
+}
+
+// BinaryURIWithNetNS is BinaryURI for a task that joins the network
+// namespace mounted at netns: when the logger starts (before the runtime
+// creates the container) and finds no namespace there, as after a host
+// reboot, it runs onExit with onNetNSArgs and waits for it, so that lumper
+// sets the network up again before the restarted task needs it.
+func BinaryURIWithNetNS(loggerPath, logPath string, maxSize int64, maxFiles int, onExit string, onExitArgs []string, netns string, onNetNSArgs []string) string {
 	q := url.Values{}
 	q.Set("--log-path", logPath)
 	q.Set("--max-size", strconv.FormatInt(maxSize, 10))
@@ -34,6 +43,10 @@ func BinaryURI(loggerPath, logPath string, maxSize int64, maxFiles int, onExit s
 		q.Set("--on-exit", onExit)
 		if len(onExitArgs) > 0 {
 			q.Set("--on-exit-args", strings.Join(onExitArgs, OnExitArgsSep))
+		}
+		if netns != "" && len(onNetNSArgs) > 0 {
+			q.Set("--netns", netns)
+			q.Set("--on-netns-args", strings.Join(onNetNSArgs, OnExitArgsSep))
 		}
 	}
 	u := url.URL{Scheme: LoggerScheme, Path: loggerPath, RawQuery: q.Encode()}

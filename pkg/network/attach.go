@@ -82,7 +82,7 @@ func (s *Store) Attach(ctx context.Context, r AttachRequest) (_ Endpoint, retErr
 		ConfigFile: n.ConfigFile,
 		CNIPath:    strings.Join(s.pluginDirs, ":"),
 	}
-	if isNetNS(ep.NetNS) {
+	if IsNetNS(ep.NetNS) {
 		// Left by a start that never released it (lumper killed meanwhile).
 		if err := release(ctx, r.ID, ep); err != nil {
 			return Endpoint{}, err
@@ -164,7 +164,7 @@ func release(ctx context.Context, id string, ep Endpoint) error {
 		return err
 	}
 	path := ep.NetNS
-	if !isNetNS(path) {
+	if !IsNetNS(path) {
 		path = "" // the plugins then free what lives outside the namespace
 	}
 	if err := cni.Remove(ctx, id, path, portOpts(ep.Ports)...); err != nil {

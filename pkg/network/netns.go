@@ -28,7 +28,7 @@ func createNetNS(path string) (retErr error) {
 	if err := ensureNetNSDir(); err != nil {
 		return err
 	}
-	if !isNetNS(path) {
+	if !IsNetNS(path) {
 		// An empty mount point left by a namespace created halfway.
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("removing stale network namespace file: %w", err)
@@ -75,8 +75,8 @@ func removeNetNS(path string) error {
 	return nil
 }
 
-// isNetNS reports whether path is a mounted network namespace.
-func isNetNS(path string) bool {
+// IsNetNS reports whether path is a mounted network namespace.
+func IsNetNS(path string) bool {
 	var st unix.Statfs_t
 	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
 }

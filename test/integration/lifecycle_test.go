@@ -263,8 +263,9 @@ func TestRestartContainerdKeepsContainersManageable(t *testing.T) {
 
 // simulateReboot does to the test's containerd what a host reboot does:
 // containerd, the shims and the containers' processes die, and containerd's
-// state directory (a tmpfs under /run on a real host) and runc's state for
-// the given containers are gone. The persistent root stays.
+// state directory (a tmpfs under /run on a real host), runc's state and the
+// network namespaces (under /run/netns) of the given containers are gone. The
+// persistent root stays.
 func simulateReboot(t *testing.T, ids ...string) {
 	t.Helper()
 	killContainerd(t)
@@ -277,6 +278,13 @@ func simulateReboot(t *testing.T, ids ...string) {
 		out, err := exec.Command("runc", "--root", "/run/containerd/runc/"+testNamespace, "delete", "--force", id).CombinedOutput()
 		if err != nil {
 			t.Fatalf("runc delete %s: %v: %s", id, err, out)
+		}
+		netns := "/run/netns/lumper-" + id
+		if err := syscall.Unmount(netns, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.EINVAL) {
+			t.Fatalf("unmounting %s: %v", netns, err)
+		}
+		if err := os.Remove(netns); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
 		}
 	}
 	state := filepath.Join(env.ctdDir, "state")
@@ -335,6 +343,35 @@ func mountsUnder(t *testing.T, dir string) []string {
 	}
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
+}
+
+// TestBridgeRestartAfterHostReboot: a restart-policy container on the default
+// bridge network comes back after a reboot with a working network, although
+// the reboot took its network namespace (mounted under /run/netns) with it.
+func TestBridgeRestartAfterHostReboot(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "--restart", "always", "busybox", "sleep", "1000"))
+	netns := "/run/netns/lumper-" + id
+	if _, err := os.Stat(netns); err != nil {
+		t.Fatalf("no network namespace at %s: %v", netns, err)
+	}
+	simulateReboot(t, id)
+	eventually(t, 20*time.Second, name+" to come back", func() bool {
+		return lifecycleListed(t, name).Status == "running"
+	})
+	if out := lumper(t, "exec", name, "ip", "-4", "addr", "show", "eth0"); !strings.Contains(out, "inet ") {
+		t.Fatalf("no address on eth0 after the reboot:\n%s", out)
+	}
+	gw := strings.TrimSpace(lumper(t, "inspect", "--format", "{{.Network.Gateway}}", name))
+	if gw == "" {
+		t.Fatal("inspect shows no gateway after the reboot")
+	}
+	lumper(t, "exec", name, "ping", "-c", "1", "-W", "2", gw)
+	lumper(t, "rm", "-f", name)
+	if _, err := os.Stat(netns); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("network namespace left after rm: %v", err)
+	}
 }
 
 func TestRestartAfterHostReboot(t *testing.T) {

@@ -1,11 +1,13 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 )
 
@@ -64,19 +66,39 @@ func newReapCmd(g *GlobalOptions) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id := envOr("", "CONTAINER_ID")
-			if ns := envOr("", "CONTAINER_NAMESPACE"); ns != "" {
-				g.Namespace = ns
-			}
-			if id == "" {
-				return fmt.Errorf("CONTAINER_ID is not set: this command is run by lumper-logger")
-			}
-			c, ctx, err := g.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return container.Reap(ctx, c, id)
+			return loggerHook(cmd, g, container.Reap)
 		},
 	}
+}
+
+// newNetNSCmd is run by lumper-logger before a detached container's task is
+// created, when the network namespace the task is to join is missing (the
+// restart monitor starting it after a host reboot): it sets the network up.
+func newNetNSCmd(g *GlobalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:    container.NetNSCommand,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return loggerHook(cmd, g, container.RestoreNetwork)
+		},
+	}
+}
+
+// loggerHook dials containerd for a command run by lumper-logger, which
+// names the container in CONTAINER_ID and CONTAINER_NAMESPACE, and runs fn.
+func loggerHook(cmd *cobra.Command, g *GlobalOptions, fn func(context.Context, *client.Client, string) error) error {
+	id := envOr("", "CONTAINER_ID")
+	if ns := envOr("", "CONTAINER_NAMESPACE"); ns != "" {
+		g.Namespace = ns
+	}
+	if id == "" {
+		return fmt.Errorf("CONTAINER_ID is not set: this command is run by lumper-logger")
+	}
+	c, ctx, err := g.dial(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(ctx, c, id)
 }

@@ -94,6 +94,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newSystemCmd(g),
 		newVersionCmd(g),
 		newReapCmd(g),
+		newNetNSCmd(g),
 		newNetworkCmd(g),
 	)
 	return root
