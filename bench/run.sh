@@ -52,7 +52,7 @@ trap cleanup EXIT
 
 reset
 "$here/hack/containerd.sh" up >/dev/null
-(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go run ./hack/mkimage -o "$work" >/dev/null)
+(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go build -trimpath -ldflags '-s -w' -o "$work/floor" ./bench/floor && go run ./hack/mkimage -o "$work" >/dev/null)
 lumper load -q -i "$work/busybox-docker.tar" >/dev/null
 timeit() { "$work/timeit" -n "$runs" "$@"; }
 # ctr's deprecation warning goes to stderr; keep the table clean.
@@ -98,6 +98,14 @@ sleep 3
 raw=$(lumper inspect --format '{{.LogPath}}' logs200k)
 timeit -name 'logs of 200k lines (vs cat of the raw log)' \
 	-a "sh -c 'lumper logs logs200k >/dev/null'" \
+	-b "sh -c 'cat $raw >/dev/null'"
+# The floor under any CLI built on containerd's Go client: a program that
+# only links it, and one that also dials and finds the container by name.
+timeit -name 'floor: a program linking the containerd client, start + exit (vs cat of the raw log)' \
+	-a "sh -c '$work/floor -noop >/dev/null'" \
+	-b "sh -c 'cat $raw >/dev/null'"
+timeit -name 'floor: containerd client start + dial + find by name (vs cat of the raw log)' \
+	-a "sh -c '$work/floor $LUMPER_ADDRESS bench logs200k >/dev/null'" \
 	-b "sh -c 'cat $raw >/dev/null'"
 lumper rm -f logs200k >/dev/null
 
