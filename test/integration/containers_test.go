@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	tasks "github.com/containerd/containerd/api/services/tasks/v1"
 	"github.com/containerd/containerd/v2/core/snapshots"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errgrpc"
 )
 
 type listRow struct {
@@ -137,6 +139,11 @@ func assertGone(t *testing.T, id, name string) {
 	if _, err := c.SnapshotService("overlayfs").Stat(ctx, id); !errdefs.IsNotFound(err) {
 		t.Fatalf("snapshot still there: %v", err)
 	}
+	if _, err := c.TaskService().Get(ctx, &tasks.GetRequest{ContainerID: id}); !errdefs.IsNotFound(errgrpc.ToNative(err)) {
+		t.Fatalf("task still there: %v", err)
+	}
+	// The shim exits a moment after containerd deletes the task.
+	eventually(t, 5*time.Second, "the shim of "+id+" to exit", func() bool { return len(shimsOf(id)) == 0 })
 	ls, err := c.LeasesService().List(ctx)
 	if err != nil {
 		t.Fatal(err)
