@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,6 +161,10 @@ func TestRestartOnFailureRestartsExactlyTwice(t *testing.T) {
 	}
 	if out := lumper(t, "logs", name); out != "run\nrun\nrun\n" {
 		t.Fatalf("logs of three runs: %q", out)
+	}
+	// The table shows the restarts too.
+	if out := lumper(t, "list"); !regexp.MustCompile(`(?m)\b`+name+`\b.*exited \(1\), restarted 2 times`).MatchString(out) {
+		t.Fatalf("list does not show the restarts:\n%s", out)
 	}
 	// The last task was reaped: no shim is left behind.
 	if s := taskStatusOf(t, id); s != "" {

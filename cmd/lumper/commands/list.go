@@ -81,11 +81,21 @@ var containerColumns = []output.Column[api.ContainerInfo]{
 	{Header: "PORTS", Value: portsText},
 }
 
+// statusText is the STATUS column: the state, the exit code of an exited
+// container, and how often the restart policy restarted it, if ever.
 func statusText(r api.ContainerInfo) string {
+	s := r.Status
 	if r.Status == container.StatusExited {
-		return "exited (" + strconv.Itoa(r.ExitCode) + ")"
+		s = "exited (" + strconv.Itoa(r.ExitCode) + ")"
 	}
-	return r.Status
+	switch r.RestartCount {
+	case 0:
+	case 1:
+		s += ", restarted once"
+	default:
+		s += ", restarted " + strconv.Itoa(r.RestartCount) + " times"
+	}
+	return s
 }
 
 func ellipsis(s string, n int) string {
