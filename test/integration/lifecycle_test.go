@@ -163,7 +163,7 @@ func TestRestartOnFailureRestartsExactlyTwice(t *testing.T) {
 		t.Fatalf("logs of three runs: %q", out)
 	}
 	// The table shows the restarts too.
-	if out := lumper(t, "list"); !regexp.MustCompile(`(?m)\b`+name+`\b.*exited \(1\), restarted 2 times`).MatchString(out) {
+	if out := lumper(t, "list"); !regexp.MustCompile(`(?m)\b` + name + `\b.*exited \(1\), restarted 2 times`).MatchString(out) {
 		t.Fatalf("list does not show the restarts:\n%s", out)
 	}
 	// The last task was reaped: no shim is left behind.
