@@ -222,8 +222,8 @@ func TestSecurityOptions(t *testing.T) {
 	if out := lumper(t, "run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"); strings.TrimSpace(out) != "lo" {
 		t.Fatalf("--network none interfaces: %q", out)
 	}
-	if out := lumper(t, "run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net"); strings.TrimSpace(out) == "lo" {
-		t.Fatalf("--network host sees only lo: %q", out)
+	if ns, host := containerNetNS(t, "--network", "host"), hostNetNS(t); ns != host {
+		t.Fatalf("--network host: the container is in network namespace %s, the host in %s", ns, host)
 	}
 }
 
@@ -269,4 +269,54 @@ func TestTop(t *testing.T) {
 	rmOnCleanup(t, stopped)
 	lumper(t, "run", "--name", stopped, "busybox", "true")
 	mustFail(t, 125, "top", stopped)
+}
+
+// TestCPUQuotaAndPidsLimitInCgroup: --cpus becomes a CFS quota over the
+// default period, --pids-limit the pids controller's maximum, and the kernel
+// enforces the latter.
+func TestCPUQuotaAndPidsLimitInCgroup(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "--cpus", "0.5", "--pids-limit", "20", "busybox", "sleep", "100000")
+	row, _ := listed(t, name)
+	c, ctx := ctd(t)
+	ctr, err := c.LoadContainer(ctx, row.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := ctr.Spec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := spec.Linux.CgroupsPath
+	read := func(p string) string {
+		t.Helper()
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	if cgroups.Mode() == cgroups.Unified {
+		if got := read(filepath.Join("/sys/fs/cgroup", path, "cpu.max")); got != "50000 100000" {
+			t.Fatalf("cpu.max: %q", got)
+		}
+		if got := read(filepath.Join("/sys/fs/cgroup", path, "pids.max")); got != "20" {
+			t.Fatalf("pids.max: %q", got)
+		}
+	} else {
+		quota := read(filepath.Join("/sys/fs/cgroup/cpu", path, "cpu.cfs_quota_us"))
+		period := read(filepath.Join("/sys/fs/cgroup/cpu", path, "cpu.cfs_period_us"))
+		if quota != "50000" || period != "100000" {
+			t.Fatalf("cfs quota/period: %s/%s", quota, period)
+		}
+		if got := read(filepath.Join("/sys/fs/cgroup/pids", path, "pids.max")); got != "20" {
+			t.Fatalf("pids.max: %q", got)
+		}
+	}
+	// 30 more processes do not fit under 20.
+	r := lumperRun("exec", name, "sh", "-c", "for i in $(seq 30); do sleep 30 </dev/null >/dev/null 2>&1 & done 2>&1; echo started")
+	if !strings.Contains(r.stdout+r.stderr, "can't fork") && !strings.Contains(r.stdout+r.stderr, "Resource temporarily unavailable") {
+		t.Fatalf("30 processes started under --pids-limit 20: %s", r)
+	}
 }
