@@ -4,14 +4,18 @@ package integration
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/containerd/console"
+	"github.com/containerd/errdefs"
 )
 
 // startSleeper runs a detached container that stays up.
@@ -202,4 +206,121 @@ func execFIFODirs() int {
 		dirs[filepath.Dir(m)] = true
 	}
 	return len(dirs)
+}
+
+// TestExecDetachLeavesNothing: the reaper a detached exec leaves behind
+// deletes the exec process from containerd when it ends, and exits.
+func TestExecDetachLeavesNothing(t *testing.T) {
+	name := startSleeper(t)
+	row, _ := listed(t, name)
+	lumper(t, "exec", "-d", name, "sleep", "1")
+	var execID string
+	var reaper int
+	for _, pid := range procsMatching("internal-exec-reap", row.ID) {
+		args := procArgs(pid)
+		execID, reaper = args[len(args)-1], pid
+	}
+	if execID == "" {
+		t.Fatal("no exec reaper running for the detached exec")
+	}
+	c, ctx := ctd(t)
+	ctr, err := c.LoadContainer(ctx, row.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := ctr.Task(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := task.LoadProcess(ctx, execID, nil); err != nil {
+		t.Fatalf("the detached exec %s is not in containerd while it runs: %v", execID, err)
+	}
+	eventually(t, 10*time.Second, "the exec process to be deleted", func() bool {
+		_, err := task.LoadProcess(ctx, execID, nil)
+		return errdefs.IsNotFound(err)
+	})
+	eventually(t, 5*time.Second, "the exec reaper to exit", func() bool {
+		return syscall.Kill(reaper, 0) != nil
+	})
+	if pids, err := task.Pids(ctx); err != nil || len(pids) != 1 {
+		t.Fatalf("processes left in the container: %v %v", pids, err)
+	}
+}
+
+// TestSignalsForwarded: SIGTERM sent to a foreground lumper run or exec
+// reaches the container's process, whose exit status lumper returns.
+func TestSignalsForwarded(t *testing.T) {
+	name := startSleeper(t)
+	const script = `trap "exit %d" TERM; touch /tmp/%s; while :; do sleep 0.1; done`
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		marker string
+	}{
+		{[]string{"exec", name, "sh", "-c", fmt.Sprintf(script, 3, "exec-ready")}, 3, "exec-ready"},
+		{[]string{"run", "--rm", "-v", "MARKDIR:/tmp", "busybox", "sh", "-c", fmt.Sprintf(script, 7, "run-ready")}, 7, "run-ready"},
+	} {
+		dir := t.TempDir()
+		for i, a := range tc.args {
+			tc.args[i] = strings.ReplaceAll(a, "MARKDIR", dir)
+		}
+		cmd := lumperCmd(tc.args...)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, tc.args[0]+" to start", func() bool {
+			if tc.args[0] == "exec" {
+				return lumperRun("exec", name, "test", "-f", "/tmp/"+tc.marker).code == 0
+			}
+			_, err := os.Stat(filepath.Join(dir, tc.marker))
+			return err == nil
+		})
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("lumper %s did not end after SIGTERM", tc.args[0])
+		}
+		if got := cmd.ProcessState.ExitCode(); got != tc.code {
+			t.Fatalf("lumper %s after SIGTERM: exit %d, want %d (stderr %q)", tc.args[0], got, tc.code, errb.String())
+		}
+	}
+}
+
+// procsMatching returns the PIDs of processes whose command line contains
+// every one of words.
+func procsMatching(words ...string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline := strings.Join(procArgs(pid), " ")
+		all := cmdline != ""
+		for _, w := range words {
+			all = all && strings.Contains(cmdline, w)
+		}
+		if all {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// procArgs returns the arguments of process pid (none if it is gone).
+func procArgs(pid int) []string {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }
