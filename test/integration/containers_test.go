@@ -267,3 +267,64 @@ func TestStdinAndTTYFlags(t *testing.T) {
 		t.Fatalf("run without -i: %s", r)
 	}
 }
+
+// TestInspectStateMountsAndCPU: inspect reports the process, its start and
+// end, and the container's volumes; stats sees a busy container's CPU use.
+func TestInspectStateMountsAndCPU(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	vol := t.TempDir()
+	before := time.Now().Add(-time.Second)
+	lumper(t, "run", "-d", "--name", name, "-v", vol+":/data:ro", "busybox", "sh", "-c", "while :; do :; done")
+	type detail struct {
+		State struct {
+			Status     string
+			Running    bool
+			Pid        uint32
+			ExitCode   int
+			StartedAt  time.Time
+			FinishedAt time.Time
+		}
+		Mounts []struct {
+			Type, Source, Destination string
+			RW                        bool
+		}
+	}
+	inspect := func() detail {
+		t.Helper()
+		var d []detail
+		if err := json.Unmarshal([]byte(lumper(t, "inspect", name)), &d); err != nil || len(d) != 1 {
+			t.Fatalf("inspect: %v", err)
+		}
+		return d[0]
+	}
+	d := inspect()
+	row, _ := listed(t, name)
+	if !d.State.Running || d.State.Status != "running" || d.State.Pid == 0 || d.State.Pid != row.Pid {
+		t.Fatalf("state of a running container: %+v (list PID %d)", d.State, row.Pid)
+	}
+	if d.State.StartedAt.Before(before) || d.State.StartedAt.After(time.Now()) || !d.State.FinishedAt.IsZero() {
+		t.Fatalf("times of a running container: %+v", d.State)
+	}
+	found := false
+	for _, m := range d.Mounts {
+		if m.Destination == "/data" {
+			found = m.Source == vol && !m.RW && m.Type == "bind"
+		}
+	}
+	if !found {
+		t.Fatalf("the volume is not in Mounts as a read-only bind of %s: %+v", vol, d.Mounts)
+	}
+	var st struct{ CPUPercent float64 }
+	if err := json.Unmarshal([]byte(lumper(t, "stats", "--no-stream", "--format", "json", name)), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.CPUPercent < 10 {
+		t.Fatalf("a busy loop uses %.1f %% CPU according to stats", st.CPUPercent)
+	}
+	lumper(t, "stop", "-t", "0", name)
+	d = inspect()
+	if d.State.Running || d.State.Pid != 0 || d.State.ExitCode != 137 || d.State.FinishedAt.Before(d.State.StartedAt) {
+		t.Fatalf("state after stop: %+v", d.State)
+	}
+}
