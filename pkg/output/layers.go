@@ -73,7 +73,7 @@ func (l *Layers) Flush() {
 	for _, r := range l.rows {
 		line := r.id + ": " + r.status
 		if !r.final && r.total > 0 {
-			line += fmt.Sprintf(" %s / %s", human(r.done), human(r.total))
+			line += fmt.Sprintf(" %s %s / %s", bar(r.done, r.total, barWidth), human(r.done), human(r.total))
 		}
 		fmt.Fprintf(l.w, "\r%s\x1b[K\n", line)
 	}
@@ -95,4 +95,28 @@ func (l *Layers) Finish(status string) {
 		l.Set(id, status, 0, 0, true)
 	}
 	l.Flush()
+}
+
+// barWidth is the number of cells inside a progress bar.
+const barWidth = 30
+
+// bar draws done out of total as a Docker-style bar: "[=====>     ]".
+func bar(done, total int64, width int) string {
+	if total <= 0 {
+		return ""
+	}
+	n := int(min(max(done, 0), total) * int64(width) / total)
+	b := make([]byte, 0, width+2)
+	b = append(b, '[')
+	for i := 0; i < width; i++ {
+		switch {
+		case i < n-1 || (i == n-1 && n == width):
+			b = append(b, '=')
+		case i == n-1 || (n == 0 && i == 0 && done > 0):
+			b = append(b, '>')
+		default:
+			b = append(b, ' ')
+		}
+	}
+	return string(append(b, ']'))
 }
