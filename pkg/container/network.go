@@ -250,11 +250,47 @@ func busyPorts(ctx context.Context, c *client.Client, self string) ([]api.Port, 
 // NetworkUsers returns the containers (of this namespace) created on a
 // network.
 func NetworkUsers(ctx context.Context, c *client.Client, name string) ([]containers.Container, error) {
-	ctrs, err := c.ContainerService().List(ctx, "labels."+strconv.Quote(client.LabelNetwork)+"=="+strconv.Quote(name))
+	ctrs, err := c.ContainerService().List(ctx, networkFilter(name))
 	if err != nil {
 		return nil, fmt.Errorf("listing containers on network %q: %w", name, err)
 	}
 	return ctrs, nil
+}
+
+// NetworkUser is a container on a network, with its namespace.
+type NetworkUser struct {
+	Namespace string
+	containers.Container
+}
+
+// AllNetworkUsers returns the containers created on a network in every
+// namespace of this containerd: networks belong to the data root, which
+// all namespaces share. Those of the namespace of ctx come first.
+func AllNetworkUsers(ctx context.Context, c *client.Client, name string) ([]NetworkUser, error) {
+	nss, err := c.NamespaceService().List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing namespaces: %w", err)
+	}
+	if cur, ok := namespaces.Namespace(ctx); ok {
+		if i := slices.Index(nss, cur); i > 0 {
+			nss = append(append([]string{cur}, nss[:i]...), nss[i+1:]...)
+		}
+	}
+	var out []NetworkUser
+	for _, ns := range nss {
+		ctrs, err := c.ContainerService().List(namespaces.WithNamespace(ctx, ns), networkFilter(name))
+		if err != nil {
+			return nil, fmt.Errorf("listing containers on network %q in namespace %q: %w", name, ns, err)
+		}
+		for _, ctr := range ctrs {
+			out = append(out, NetworkUser{Namespace: ns, Container: ctr})
+		}
+	}
+	return out, nil
+}
+
+func networkFilter(name string) string {
+	return "labels." + strconv.Quote(client.LabelNetwork) + "==" + strconv.Quote(name)
 }
 
 // networkSettings is the network part of inspect.

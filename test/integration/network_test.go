@@ -250,12 +250,42 @@ func TestNetworkContainerToContainer(t *testing.T) {
 	}
 }
 
+// hostNetNS is the network namespace of the test process, the host's, as
+// "net:[INODE]".
+func hostNetNS(t *testing.T) string {
+	t.Helper()
+	ns, err := os.Readlink("/proc/self/ns/net")
+	if err != nil || !strings.HasPrefix(ns, "net:[") {
+		t.Fatalf("reading the test's network namespace: %q %v", ns, err)
+	}
+	return ns
+}
+
+// containerNetNS runs a container with args before the image and returns
+// its network namespace, as hostNetNS does.
+func containerNetNS(t *testing.T, args ...string) string {
+	t.Helper()
+	out := strings.TrimSpace(lumper(t, append(append([]string{"run", "--rm"}, args...), "busybox", "readlink", "/proc/self/ns/net")...))
+	if !strings.HasPrefix(out, "net:[") {
+		t.Fatalf("run %v: readlink /proc/self/ns/net printed %q", args, out)
+	}
+	return out
+}
+
 func TestNetworkModes(t *testing.T) {
+	// Only the network namespace tells host networking apart: a bridge
+	// container has interfaces besides lo too.
+	host := hostNetNS(t)
+	if ns := containerNetNS(t, "--network", "host"); ns != host {
+		t.Fatalf("--network host: the container is in network namespace %s, the host in %s", ns, host)
+	}
+	for _, args := range [][]string{nil, {"--network", "bridge"}, {"--network", "none"}} {
+		if ns := containerNetNS(t, args...); ns == host {
+			t.Fatalf("run %v: the container is in the host's network namespace %s", args, ns)
+		}
+	}
 	if out := lumper(t, "run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"); strings.TrimSpace(out) != "lo" {
 		t.Fatalf("--network none interfaces: %q", out)
-	}
-	if out := lumper(t, "run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net"); !strings.Contains(out, "lo") || strings.TrimSpace(out) == "lo" {
-		t.Fatalf("--network host interfaces: %q", out)
 	}
 	if out := strings.Fields(lumper(t, "run", "--rm", "busybox", "ls", "/sys/class/net")); !slices.Equal(out, []string{"eth0", "lo"}) {
 		t.Fatalf("default (bridge) interfaces: %q", out)
@@ -320,6 +350,85 @@ func TestNetworkUserDefined(t *testing.T) {
 		t.Fatalf("network still listed after rm:\n%s", out)
 	}
 	checkClean(t, before)
+}
+
+// Networks belong to the data root, which every containerd namespace
+// shares: a container of one namespace keeps its network from `network rm`
+// in another.
+func TestNetworkRmOtherNamespace(t *testing.T) {
+	warmUp(t)
+	before := snapshot(t)
+	net := uniqueName(t)
+	other := "lt-" + net
+	t.Cleanup(func() {
+		lumperRun("network", "rm", net)
+		if c, ctx := ctd(t); c != nil {
+			c.NamespaceService().Delete(ctx, other) // if anything created it
+		}
+	})
+	lumper(t, "network", "create", net)
+	bridge := inspectNetworkBridge(t, net)
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "--network", net, "busybox", "sleep", "60")
+	r := mustFail(t, 125, "-n", other, "network", "rm", net)
+	if msg := strings.TrimSpace(r.stderr); strings.Contains(msg, "\n") || !strings.Contains(msg, "used by container "+name) ||
+		!strings.Contains(msg, `namespace "`+testNamespace+`"`) {
+		t.Fatalf("network rm from namespace %s of a network used in %s: want one line naming %s and its namespace, got %q", other, testNamespace, name, r.stderr)
+	}
+	if out := lumper(t, "network", "ls", "-q"); !slices.Contains(strings.Fields(out), net) {
+		t.Fatalf("network gone after a refused rm:\n%s", out)
+	}
+	if err := exec.Command("ip", "link", "show", bridge).Run(); err != nil {
+		t.Fatalf("bridge %s gone after a refused rm: %v", bridge, err)
+	}
+	ip := inspectNet(t, name).IPAddress
+	if out := lumper(t, "exec", name, "ip", "-4", "-o", "addr", "show", "eth0"); ip == "" || !strings.Contains(out, " "+ip+"/") {
+		t.Fatalf("container lost its address %q after a refused rm: %q", ip, out)
+	}
+	lumper(t, "rm", "-f", name)
+	lumper(t, "-n", other, "network", "rm", net)
+	if out := lumper(t, "network", "ls", "-q"); slices.Contains(strings.Fields(out), net) {
+		t.Fatalf("network still listed after rm:\n%s", out)
+	}
+	checkClean(t, before)
+}
+
+func inspectNetworkBridge(t *testing.T, name string) string {
+	t.Helper()
+	var infos []api.NetworkInfo
+	if err := json.Unmarshal([]byte(lumper(t, "network", "inspect", name)), &infos); err != nil || len(infos) != 1 || infos[0].Bridge == "" {
+		t.Fatalf("network inspect %s: %v %+v", name, err, infos)
+	}
+	return infos[0].Bridge
+}
+
+// A detached container that ends on its own, neither stopped nor removed,
+// gives its network back: the logger runs `lumper internal-reap`, whose
+// reapTask releases the veth, address, namespace and port rules.
+func TestNetworkReleasedOnExit(t *testing.T) {
+	warmUp(t)
+	before := snapshot(t)
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	dir := t.TempDir()
+	// The container waits for the test to have seen its network, then exits.
+	lumper(t, "run", "-d", "--name", name, "-v", dir+":/w", "-p", "127.0.0.1::80", "busybox",
+		"sh", "-c", "while [ ! -e /w/go ]; do sleep 0.05; done")
+	if before.leaked(snapshot(t)) == "" {
+		t.Fatal("the snapshot does not see the running container's network: the leak check would prove nothing")
+	}
+	if ns := inspectNet(t, name); ns.IPAddress == "" || len(ns.Ports) != 1 || ns.SandboxKey == "" {
+		t.Fatalf("running container's network settings: %+v", ns)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitExited(t, name, 10*time.Second)
+	checkClean(t, before)
+	if ns := inspectNet(t, name); ns.IPAddress != "" || len(ns.Ports) != 0 || ns.SandboxKey != "" {
+		t.Fatalf("exited container still has network settings: %+v", ns)
+	}
 }
 
 func TestNetworkNoLeaks(t *testing.T) {

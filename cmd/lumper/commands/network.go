@@ -175,12 +175,19 @@ func removeNetwork(ctx context.Context, c *client.Client, s *network.Store, name
 	if network.IsBuiltin(name) {
 		return s.Remove(name) // refused with the reason
 	}
-	users, err := container.NetworkUsers(ctx, c, name)
+	// Networks belong to the data root, shared by every namespace: a
+	// container of another namespace keeps the network too.
+	users, err := container.AllNetworkUsers(ctx, c, name)
 	if err != nil {
 		return err
 	}
 	if len(users) > 0 {
-		return api.Invalidf("network %q is used by container %s: remove it first", name, client.ShortID(users[0].ID))
+		u := users[0]
+		ref := client.ShortID(u.ID)
+		if n := u.Labels[client.LabelName]; n != "" {
+			ref = n + " (" + ref + ")"
+		}
+		return api.Invalidf("network %q is used by container %s in namespace %q: remove it first", name, ref, u.Namespace)
 	}
 	return s.Remove(name)
 }
