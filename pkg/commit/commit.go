@@ -5,9 +5,12 @@
 package commit
 
 import (
+	"archive/tar"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -307,14 +310,14 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 		return ocispec.Descriptor{}, err
 	}
 	layer, err := writeLayer(ctx, c, sn, key, mediaType, progress)
-	// Without a pause the container may remove a file while the differ walks
-	// its snapshot; such a race is worth a few more tries.
-	for attempt := 1; err != nil && !pause && attempt < unpausedTries && isVanishedFile(err); attempt++ {
-		log.G(ctx).WithError(err).WithField("container", ref).Debug("a file vanished during an unpaused diff; trying again")
+	// Without a pause the container may remove, grow or shrink a file while
+	// the differ walks its snapshot; such a race is worth a few more tries.
+	for attempt := 1; err != nil && !pause && attempt < unpausedTries && isFileRace(err); attempt++ {
+		log.G(ctx).WithError(err).WithField("container", ref).Debug("a file changed during an unpaused diff; trying again")
 		layer, err = writeLayer(ctx, c, sn, key, mediaType, progress)
 	}
 	if err != nil {
-		if !pause && isVanishedFile(err) {
+		if !pause && isFileRace(err) {
 			return ocispec.Descriptor{}, api.Invalidf("container %s changed files while they were being committed (--pause=false): try again, or commit with the default pause", ref)
 		}
 		return ocispec.Descriptor{}, fmt.Errorf("computing the changes of container %s: %w", ref, err)
@@ -325,10 +328,38 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 // unpausedTries bounds the diffs of a running, unpaused container.
 const unpausedTries = 3
 
-// isVanishedFile reports whether a diff failed because a file disappeared
-// while it was read.
-func isVanishedFile(err error) bool {
-	return strings.Contains(err.Error(), "no such file or directory")
+// fileRaceMessages are the texts of the errors containerd's differ returns
+// when a file changes under it: the file disappeared between the directory
+// walk and its open ("no such file or directory"); it grew after its tar
+// header was written (archive/tar's ErrWriteTooLong, "write too long"); or
+// it shrank ("short write copying file" from containerd's pkg/archive,
+// io.ErrShortWrite's "short write", or archive/tar's "missed writing N
+// bytes" when the next header is written). The differ runs in containerd, so
+// only the messages survive the trip back over gRPC.
+var fileRaceMessages = []string{
+	"no such file or directory",
+	"write too long",
+	"short write",
+	"missed writing",
+}
+
+// isFileRace reports whether a diff failed because a file was removed,
+// grew or shrank while it was read, something only an unpaused container
+// can do to its snapshot.
+func isFileRace(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, tar.ErrWriteTooLong) || errors.Is(err, io.ErrShortWrite) {
+		return true
+	}
+	msg := err.Error()
+	for _, m := range fileRaceMessages {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeLayer has containerd's diff service write the difference between the

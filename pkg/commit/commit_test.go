@@ -1,7 +1,11 @@
 package commit
 
 import (
+	"archive/tar"
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -157,5 +161,31 @@ func TestLeaseLabels(t *testing.T) {
 	l := leaseLabels("abc", true)
 	if l["lumper.io/operation"] != "commit" || l[labelCommitContainer] != "abc" || l[labelCommitPaused] != "true" || !client.OwnerAlive(l["lumper.io/owner"]) {
 		t.Errorf("lease labels %v", l)
+	}
+}
+
+func TestIsFileRace(t *testing.T) {
+	src := "/var/lib/containerd/snapshots/12/fs/log"
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		// Local errors, wrapped as containerd's archive writer wraps them.
+		{fmt.Errorf("failed to copy: %v: %w", src, tar.ErrWriteTooLong), true},
+		{fmt.Errorf("failed to copy: %v: %w", src, io.ErrShortWrite), true},
+		// The same errors after gRPC: only their text is left.
+		{errors.New("failed to compare: failed to copy: " + src + ": archive/tar: write too long: unknown"), true},
+		{errors.New("short write copying file: unknown"), true},
+		{errors.New("failed to write file header: archive/tar: missed writing 4096 bytes: unknown"), true},
+		{errors.New("failed to open path: " + src + ": open " + src + ": no such file or directory: unknown"), true},
+		// Anything else is a real failure.
+		{errors.New("failed to write compressed diff: no space left on device"), false},
+		{errors.New("snapshot abc does not exist: not found"), false},
+		{context.Canceled, false},
+		{nil, false},
+	} {
+		if got := isFileRace(tt.err); got != tt.want {
+			t.Errorf("isFileRace(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }
