@@ -23,6 +23,7 @@ import (
 	"github.com/containerd/containerd/v2/core/snapshots"
 	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -313,6 +314,143 @@ func TestCommitOutlivesContainerAndBaseImage(t *testing.T) {
 	if out := lumper(t, "run", "--rm", img, "sh", "-c", "cat /kept; ls /bin/busybox"); out != "survived\n/bin/busybox\n" {
 		t.Fatalf("committed image after base removal: %q", out)
 	}
+}
+
+// TestCommitRmiCollects is issue 6: once a committed image is removed and
+// containerd has collected garbage, nothing of the commit is left (its layer,
+// config and manifest blobs, its unpacked snapshot), while the busybox image
+// it was committed from keeps all of its own.
+func TestCommitRmiCollects(t *testing.T) {
+	name := uniqueName(t)
+	img := commitImageName(t, "v1")
+	rmOnCleanup(t, name)
+	rmiOnCleanup(t, img)
+	c, ctx := ctd(t)
+	base := commitImageParts(t, c, ctx, imageIDOf(t, "busybox"))
+	// Content no other image can have, so that the layer blob is the commit's alone.
+	unique := uniqueName(t) + " " + strconv.FormatInt(time.Now().UnixNano(), 10)
+	lumper(t, "run", "--name", name, "busybox", "sh", "-c", "echo '"+unique+"' > /unique")
+	id := strings.TrimSpace(lumper(t, "commit", name, img))
+	lumper(t, "rm", name)
+	committed := commitImageParts(t, c, ctx, id)
+	if len(committed.layers) != len(base.layers)+1 || committed.chainID == base.chainID {
+		t.Fatalf("committed image %+v is not one layer on top of busybox %+v", committed, base)
+	}
+	layer := committed.layers[len(committed.layers)-1]
+	if base.blobs[layer] {
+		t.Fatalf("the committed layer %s is one of busybox's", layer)
+	}
+	ours := map[string]string{
+		"layer blob":    layer.String(),
+		"config blob":   committed.config.String(),
+		"manifest blob": committed.target.String(),
+		"snapshot":      committed.chainID,
+	}
+	// present reports which of what the commit made is still there.
+	present := func() []string {
+		blobs, snaps := blobDigests(t, c, ctx), snapshotNames(t, c, ctx)
+		var left []string
+		for what, v := range ours {
+			if blobs[digest.Digest(v)] || snaps[v] {
+				left = append(left, what+" "+v)
+			}
+		}
+		slices.Sort(left)
+		return left
+	}
+	if left := present(); len(left) != len(ours) {
+		t.Fatalf("before rmi, only %v of the commit's %v are there", left, ours)
+	}
+	assertNoCommitLease(t)
+
+	lumper(t, "rmi", img)
+	if r := lumperRun("inspect", "--type", "image", img); r.code == 0 {
+		t.Fatalf("image %s still there after rmi", img)
+	}
+	// rmi deletes synchronously, so GC should have run already; poll anyway,
+	// collecting again each time, and say what is left if it never goes.
+	var left []string
+	func() {
+		defer func() {
+			if t.Failed() {
+				t.Logf("left after rmi and GC: %v", left)
+			}
+		}()
+		eventually(t, 30*time.Second, "GC to reclaim the commit's blobs and snapshot", func() bool {
+			collectGarbage(t, c, ctx)
+			left = present()
+			return len(left) == 0
+		})
+	}()
+
+	// busybox keeps everything.
+	blobs, snaps := blobDigests(t, c, ctx), snapshotNames(t, c, ctx)
+	for d := range base.blobs {
+		if !blobs[d] {
+			t.Errorf("busybox blob %s was collected", d)
+		}
+	}
+	if !snaps[base.chainID] {
+		t.Errorf("busybox snapshot %s was collected", base.chainID)
+	}
+	if out := lumper(t, "run", "--rm", "busybox", "sh", "-c", "test -e /unique || echo clean"); out != "clean\n" {
+		t.Fatalf("busybox after the commit's rmi: %q", out)
+	}
+}
+
+// imageParts is what containerd holds for one image.
+type imageParts struct {
+	target, config digest.Digest          // image record's target (manifest or index), config
+	layers         []digest.Digest        // of the default platform
+	blobs          map[digest.Digest]bool // every blob reachable from the target
+	chainID        string                 // name of its top snapshot, once unpacked
+}
+
+// commitImageParts finds the image whose ID (config digest) is id.
+func commitImageParts(t *testing.T, c *containerd.Client, ctx context.Context, id string) imageParts {
+	t.Helper()
+	imgs, err := c.ImageService().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := c.ContentStore()
+	for _, img := range imgs {
+		mf, err := images.Manifest(ctx, cs, img.Target, platforms.Default())
+		if err != nil || mf.Config.Digest.String() != id {
+			continue
+		}
+		b, err := content.ReadBlob(ctx, cs, mf.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg ocispec.Image
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		p := imageParts{
+			target:  img.Target.Digest,
+			config:  mf.Config.Digest,
+			blobs:   map[digest.Digest]bool{},
+			chainID: identity.ChainID(cfg.RootFS.DiffIDs).String(),
+		}
+		for _, l := range mf.Layers {
+			p.layers = append(p.layers, l.Digest)
+		}
+		err = images.Walk(ctx, images.HandlerFunc(func(ctx context.Context, d ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+			p.blobs[d.Digest] = true
+			children, err := images.Children(ctx, cs, d)
+			if err != nil {
+				return nil, nil // content of another platform
+			}
+			return children, nil
+		}), img.Target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t.Fatalf("no image with ID %s", id)
+	return imageParts{}
 }
 
 func TestCommitChain(t *testing.T) {
