@@ -220,3 +220,43 @@ func TestWriteExtractRoundTrip(t *testing.T) {
 		t.Fatalf("deep file: %q", x)
 	}
 }
+
+func TestEscapingLink(t *testing.T) {
+	dir := t.TempDir()
+	for _, l := range [][2]string{
+		{"../../../x", "rel"}, {"/x", "abs"}, {"sub/../x", "in"}, {"rel/foo", "chain"},
+		{"../../y", "deep/l"}, {"../y", "deep/ok"}, {"loop", "loop"},
+	} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(l[1])), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(l[0], filepath.Join(dir, l[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "x", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for p, want := range map[string]string{
+		"/rel/file":   "/rel",
+		"/rel":        "/rel",
+		"/abs/file":   "",
+		"/in/file":    "",
+		"/chain/file": "/rel",
+		"/deep/l/f":   "/deep/l",
+		"/deep/ok/f":  "",
+		"/x/sub/f":    "",
+		"/missing/f":  "",
+		"/loop/f":     "",
+	} {
+		got, err := r.EscapingLink(p)
+		if err != nil || got != want {
+			t.Errorf("EscapingLink(%s) = %q, %v; want %q", p, got, err, want)
+		}
+	}
+}

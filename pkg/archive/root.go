@@ -158,3 +158,84 @@ func fileMode(m uint32) fs.FileMode {
 	}
 	return mode
 }
+
+// maxLinks bounds the symlinks EscapingLink follows, as the kernel's ELOOP.
+const maxLinks = 40
+
+// EscapingLink walks the clean absolute path p in the root and returns the
+// first symlink on the way whose target climbs above the root with ".."
+// (such as ../../../../etc), or "" if there is none. Resolution in the root
+// would keep such a link inside the root anyway; callers use this to refuse
+// it with a clear message, since a link that points out of the root is a
+// trap rather than a path a user means. Absolute targets are paths in the
+// root and are not escapes. A missing component ends the walk.
+func (r *Root) EscapingLink(p string) (string, error) {
+	type comp struct {
+		name string
+		link string // the symlink whose target this component comes from
+	}
+	var todo []comp
+	for _, c := range strings.Split(p, "/") {
+		todo = append(todo, comp{name: c})
+	}
+	cur, links := "/", 0
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c.name {
+		case "", ".":
+			continue
+		case "..":
+			if cur == "/" && c.link != "" {
+				return c.link, nil
+			}
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, c.name)
+		mode, err := r.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if mode&fs.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", nil // the copy itself reports the loop
+		}
+		target, err := r.readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			cur = "/"
+		}
+		var expanded []comp
+		for _, t := range strings.Split(target, "/") {
+			expanded = append(expanded, comp{name: t, link: next})
+		}
+		todo = append(expanded, todo...)
+	}
+	return "", nil
+}
+
+// readlink returns the target of the symlink p (its parents resolved in the
+// root).
+func (r *Root) readlink(p string) (string, error) {
+	dir, leaf := split(p)
+	d, err := r.openDir(dir)
+	if err != nil {
+		return "", &fs.PathError{Op: "readlink", Path: p, Err: unwrapErrno(err)}
+	}
+	defer d.Close()
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(int(d.Fd()), leaf, buf)
+	if err != nil {
+		return "", &fs.PathError{Op: "readlink", Path: p, Err: err}
+	}
+	return string(buf[:n]), nil
+}

@@ -29,7 +29,7 @@ import (
 // times, symlinks and hard links kept) and extracted at the destination.
 // Inside the container, every path is resolved in its root file system (see
 // pkg/archive): symlinks cannot lead outside it, and a path that climbs above
-// it with ".." is refused. A running container is reached through
+// it with "..", or goes through a symlink whose target does, is refused. A running container is reached through
 // /proc/PID/root (its mounts included), a stopped one by mounting its
 // snapshot.
 
@@ -45,11 +45,20 @@ func CopyFromContainer(ctx context.Context, c *client.Client, ref, src, dst stri
 		return err
 	}
 	defer done()
+	contents := copiesContents(src, srcPath)
+	// The source itself may be a symlink (it is copied as one), unless its
+	// contents are asked for.
+	via := path.Dir(srcPath)
+	if contents {
+		via = srcPath
+	}
+	if err := refuseEscapingLink(root, via, ref+":"+src); err != nil {
+		return err
+	}
 	srcMode, err := root.Lstat(srcPath)
 	if err != nil {
 		return sourceError(ref+":"+src, err)
 	}
-	contents := copiesContents(src, srcPath)
 	if err := checkSourceSlash(src, srcMode, ref+":"+src); err != nil {
 		return err
 	}
@@ -119,6 +128,9 @@ func CopyToContainer(ctx context.Context, c *client.Client, src string, in io.Re
 		return err
 	}
 	defer done()
+	if err := refuseEscapingLink(root, dstPath, ref+":"+dst); err != nil {
+		return err
+	}
 	if src == "-" {
 		mode, err := root.Stat(dstPath)
 		if err != nil || !mode.IsDir() {
@@ -176,6 +188,21 @@ func containerPath(p string) (string, error) {
 		return "", api.Invalidf("refusing %q: the path leaves the container's root file system", p)
 	}
 	return clean, nil
+}
+
+// refuseEscapingLink refuses a path in the container that goes through a
+// symlink whose target climbs above the container's root: resolution in the
+// root would keep the copy inside it, but such a link is a trap, not a place
+// the user means.
+func refuseEscapingLink(root *archive.Root, p, shown string) error {
+	link, err := root.EscapingLink(p)
+	if err != nil {
+		return fmt.Errorf("resolving %s: %w", shown, err)
+	}
+	if link != "" {
+		return api.Invalidf("refusing %s: %s is a symlink that points outside the container's root file system", shown, link)
+	}
+	return nil
 }
 
 // copiesContents reports whether src means the contents of a directory

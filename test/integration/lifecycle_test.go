@@ -553,12 +553,22 @@ func TestCpRefusesEscapes(t *testing.T) {
 	rel := "../../../../../../../.." + victim + "/pwned"
 	oneLineError(t, mustFail(t, 125, "cp", file, name+":"+rel), "leaves the container's root")
 	oneLineError(t, mustFail(t, 125, "cp", name+":../../../../etc/shadow", filepath.Join(host, "shadow")), "leaves the container's root")
-	// Symlinks pointing out of the container resolve inside it.
-	lumper(t, "exec", name, "sh", "-c", "mkdir -p "+victim+" && ln -s ../../../../../../.."+victim+" /rel && ln -s "+victim+" /abs")
-	lumper(t, "cp", file, name+":/rel/viarel")
+	// A symlink whose target climbs out of the root is refused, both ways;
+	// an absolute one is a path in the container and resolves inside it.
+	lumper(t, "exec", name, "sh", "-c", "mkdir -p "+victim+" && ln -s ../../../../../../.."+victim+" /rel && ln -s "+victim+" /abs && ln -s ../../../../etc /etcout")
+	oneLineError(t, mustFail(t, 125, "cp", file, name+":/rel/viarel"), "/rel is a symlink that points outside the container's root")
+	oneLineError(t, mustFail(t, 125, "cp", name+":/etcout/hostname", filepath.Join(host, "hostname")), "/etcout is a symlink that points outside")
+	if _, err := os.Stat(filepath.Join(host, "hostname")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused copy wrote %s: %v", filepath.Join(host, "hostname"), err)
+	}
 	lumper(t, "cp", file, name+":/abs/viaabs")
-	if out := lumper(t, "exec", name, "ls", victim); out != "viaabs\nviarel\n" {
+	if out := lumper(t, "exec", name, "ls", victim); out != "viaabs\n" {
 		t.Fatalf("in the container's %s: %q", victim, out)
+	}
+	// The link itself can still be copied out (as a link).
+	lumper(t, "cp", name+":/etcout", filepath.Join(host, "etcout"))
+	if target, err := os.Readlink(filepath.Join(host, "etcout")); err != nil || target != "../../../../etc" {
+		t.Fatalf("copied link: %q %v", target, err)
 	}
 	// A tar stream whose entries climb out is refused.
 	var buf bytes.Buffer
@@ -578,6 +588,7 @@ func TestCpRefusesEscapes(t *testing.T) {
 	// The same refusals on a stopped container.
 	lumper(t, "stop", "-t", "0", name)
 	oneLineError(t, mustFail(t, 125, "cp", file, name+":"+rel), "leaves the container's root")
+	oneLineError(t, mustFail(t, 125, "cp", file, name+":/rel/stopped"), "points outside the container's root")
 	lumper(t, "cp", file, name+":/abs/stopped")
 	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
 		t.Fatalf("written outside the stopped container: %v", entries)
