@@ -239,7 +239,7 @@ func TestBadRunInputCreatesNothing(t *testing.T) {
 	} {
 		full := append(append([]string{"run", "--name", uniqueName(t)}, args...), "busybox", "true")
 		r := mustFail(t, 125, full...)
-		if strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 || r.stderr == "" {
+		if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 || r.stderr == "" {
 			t.Errorf("%v: error is not one line: %q", args, r.stderr)
 		}
 	}
