@@ -80,17 +80,32 @@ func TestExecStdinPipe(t *testing.T) {
 
 func TestExecTTY(t *testing.T) {
 	name := startSleeper(t)
+	ttySession(t, "exec", "-it", name, "sh")
+}
+
+func TestRunTTY(t *testing.T) {
+	ttySession(t, "run", "--rm", "-it", "busybox", "sh")
+}
+
+// ttySession runs lumper with args on a pseudo-terminal, as a user at a
+// terminal would: the shell inside sees the terminal's size and follows a
+// resize, answers a command, and its exit status is lumper's.
+func ttySession(t *testing.T, args ...string) {
+	t.Helper()
 	pty, slavePath, err := console.NewPty()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pty.Close()
+	if err := pty.Resize(console.WinSize{Height: 33, Width: 101}); err != nil {
+		t.Fatal(err)
+	}
 	slave, err := os.OpenFile(slavePath, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer slave.Close()
-	cmd := lumperCmd("exec", "-it", name, "sh")
+	cmd := lumperCmd(args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -132,6 +147,24 @@ func TestExecTTY(t *testing.T) {
 	}
 	if !readUntil("42", 10*time.Second) {
 		t.Fatalf("no 42 from the tty session: %q", seen.String())
+	}
+	// The echo of the typed command contains neither size.
+	_, _ = pty.Write([]byte("stty size\r"))
+	if !readUntil("33 101", 10*time.Second) {
+		t.Fatalf("the session does not have the terminal's size 33x101: %q", seen.String())
+	}
+	// A resize of the user's terminal reaches the container's (SIGWINCH).
+	if err := pty.Resize(console.WinSize{Height: 41, Width: 123}); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Process.Signal(syscall.SIGWINCH) // a pty sends it to the foreground group; lumper here is not one
+	ok := false
+	for i := 0; i < 20 && !ok; i++ {
+		_, _ = pty.Write([]byte("stty size\r"))
+		ok = readUntil("41 123", 500*time.Millisecond)
+	}
+	if !ok {
+		t.Fatalf("the session did not follow the resize to 41x123: %q", seen.String())
 	}
 	_, _ = pty.Write([]byte("exit 5\r"))
 	waitC := make(chan error, 1)
