@@ -290,3 +290,36 @@ func TestLogsFollowAcrossRestarts(t *testing.T) {
 		t.Fatal("logs -f did not end after the last restart")
 	}
 }
+
+// TestForegroundCLIKilled: when the lumper running a container in the
+// foreground is SIGKILLed, the container keeps running and stays
+// manageable, and its log holds what the CLI had captured (docs: foreground
+// capture goes through the CLI; `run -d` is for output that outlives it).
+func TestForegroundCLIKilled(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	cmd := lumperCmd("run", "--name", name, "busybox", "sh", "-c", "i=0; while :; do i=$((i+1)); echo line $i; sleep 0.02; done")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "output in the log", func() bool {
+		r := lumperRun("logs", name)
+		return r.code == 0 && strings.Contains(r.stdout, "line 5\n")
+	})
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if row, ok := listed(t, name); !ok || row.Status != "running" {
+		t.Fatalf("after the CLI was killed: %+v", row)
+	}
+	if out := lumper(t, "logs", name); !strings.HasPrefix(out, "line 1\nline 2\n") {
+		t.Fatalf("log after the CLI was killed: %q", out[:min(len(out), 80)])
+	}
+	if out := lumper(t, "exec", name, "echo", "alive"); out != "alive\n" {
+		t.Fatalf("exec: %q", out)
+	}
+	lumper(t, "stop", "-t", "1", name)
+	if row, _ := listed(t, name); row.Status != "exited" {
+		t.Fatalf("after stop: %+v", row)
+	}
+	lumper(t, "rm", name)
+}
