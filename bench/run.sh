@@ -52,7 +52,7 @@ trap cleanup EXIT
 
 reset
 "$here/hack/containerd.sh" up >/dev/null
-(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go build -trimpath -ldflags '-s -w' -o "$work/floor" ./bench/floor && go run ./hack/mkimage -o "$work" >/dev/null)
+(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go build -trimpath -ldflags '-s -w' -o "$work/floor" ./bench/floor && go build -o "$work/followlat" ./bench/followlat && go run ./hack/mkimage -o "$work" >/dev/null)
 lumper load -q -i "$work/busybox-docker.tar" >/dev/null
 timeit() { "$work/timeit" -n "$runs" "$@"; }
 # ctr's deprecation warning goes to stderr; keep the table clean.
@@ -108,6 +108,14 @@ timeit -name 'floor: containerd client start + dial + find by name (vs cat of th
 	-a "sh -c '$work/floor $LUMPER_ADDRESS bench logs200k >/dev/null'" \
 	-b "sh -c 'cat $raw >/dev/null'"
 lumper rm -f logs200k >/dev/null
+
+# Follow latency: a container writes a line every 50 ms; lumper logs -f and
+# tail -F of the raw log read them side by side.
+lumper run -d --network none --name follow $img sh -c 'while :; do echo x; sleep 0.05; done' >/dev/null
+flines=100
+$smoke && flines=10
+"$work/followlat" -n "$flines" -lumper lumper -name follow -raw "$(lumper inspect --format '{{.LogPath}}' follow)"
+lumper rm -f follow >/dev/null
 
 if [ -x "$here/bench/commit.sh" ]; then
 	if $smoke; then export BENCH_COMMIT_MB=5; fi
