@@ -165,10 +165,12 @@ func ExitCode(w io.Writer, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(w, "lumper: %s\n", oneLine(ue.Error()))
+		msg := oneLine(ue.Error())
 		if ue.cmd != nil {
-			fmt.Fprintf(w, "See '%s --help'.\n", ue.cmd.CommandPath())
+			// One line, with where to look, unlike Docker's two.
+			msg += fmt.Sprintf(" (see '%s --help')", ue.cmd.CommandPath())
 		}
+		fmt.Fprintf(w, "lumper: %s\n", msg)
 		return 125
 	}
 	fmt.Fprintf(w, "lumper: %s\n", oneLine(describe(err)))
