@@ -416,9 +416,12 @@ func TestRestartAfterHostReboot(t *testing.T) {
 	if row := lifecycleListed(t, stopped); row.Status != "exited" {
 		t.Fatalf("a stopped unless-stopped container came back: %+v", row)
 	}
-	// They are all manageable.
+	// They are all manageable, and their names free again once removed.
 	for _, p := range policies {
 		lumper(t, "rm", "-f", base+"-"+p)
+		if out := lumper(t, "run", "--rm", "--name", base+"-"+p, "--network", "none", "busybox", "echo", "reused"); out != "reused\n" {
+			t.Fatalf("reusing the name %s-%s: %q", base, p, out)
+		}
 	}
 }
 
