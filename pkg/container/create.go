@@ -175,11 +175,13 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	ctr, err := c.NewContainer(lctx, id,
 		containerd.WithImage(image),
-		containerd.WithImageStopSignal(image, "SIGTERM"),
 		containerd.WithSnapshotter(c.Snapshotter),
 		containerd.WithNewSnapshot(id, image),
 		containerd.WithNewSpec(specOpts...),
 		containerd.WithContainerLabels(labels),
+		// After WithContainerLabels, which replaces every label: the
+		// image's STOPSIGNAL, which stop reads back (GetStopSignal).
+		containerd.WithImageStopSignal(image, "SIGTERM"),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("creating container: %w", classifySpecError(err))

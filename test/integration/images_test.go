@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // loadInto loads an archive into a fresh namespace and runs it there.
@@ -135,4 +136,35 @@ func TestRmiRefusesImageInUse(t *testing.T) {
 	lumper(t, "rm", name)
 	lumper(t, "rmi", "inuse:1")
 	mustFail(t, 125, "rmi", "inuse:1")
+
+	// -f removes it anyway; the container keeps its root file system and
+	// still starts.
+	lumper(t, "import", env.images.rootfs, "inuse:2")
+	t.Cleanup(func() { lumperRun("rmi", "-f", "inuse:2") })
+	lumper(t, "run", "--name", name, "inuse:2", "echo", "started")
+	lumper(t, "rmi", "-f", "inuse:2")
+	if out := lumper(t, "images", "--format", "{{.Name}}"); strings.Contains(out, "inuse:2") {
+		t.Fatalf("rmi -f left the image: %q", out)
+	}
+	if out := lumper(t, "start", "-a", name); out != "started\n" {
+		t.Fatalf("start after rmi -f of its image: %q", out)
+	}
+}
+
+// TestStopUsesImageStopSignal: stop sends the image's STOPSIGNAL, not
+// SIGTERM.
+func TestStopUsesImageStopSignal(t *testing.T) {
+	lumper(t, "import", "-c", "STOPSIGNAL SIGUSR1", env.images.rootfs, "stopsignal:1")
+	t.Cleanup(func() { lumperRun("rmi", "-f", "stopsignal:1") })
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--name", name, "--network", "none", "stopsignal:1", "sh", "-c",
+		`trap "exit 9" USR1; trap "exit 15" TERM; touch /ready; while :; do sleep 0.1; done`)
+	eventually(t, 10*time.Second, "the trap to be set", func() bool {
+		return lumperRun("exec", name, "test", "-f", "/ready").code == 0
+	})
+	lumper(t, "stop", "-t", "5", name)
+	if row, _ := listed(t, name); row.Status != "exited" || row.ExitCode != 9 {
+		t.Fatalf("stop did not send SIGUSR1: %+v", row)
+	}
 }
