@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -176,6 +177,32 @@ func detachNetwork(ctx context.Context, ctr containerd.Container) {
 	})
 	if err != nil {
 		log.G(ctx).WithError(err).WithField("container", ctr.ID()).Warn("releasing network")
+	}
+}
+
+// releaseUnrecordedNetwork releases the network namespace of container id
+// that no label records: a start killed during CNI ADD leaves the namespace,
+// its veth and its address lease, but not yet the endpoint labels that
+// detachNetwork reads. Called when the container is removed.
+func releaseUnrecordedNetwork(ctx context.Context, c *client.Client, id, mode string) {
+	ns := network.NetNSPath(id)
+	if mode == "" || mode == network.None || mode == network.Host {
+		return
+	}
+	if _, err := os.Lstat(ns); err != nil {
+		return // none, or released by detachNetwork
+	}
+	ctx = context.WithoutCancel(ctx)
+	n, err := network.NewStore(c.DataRoot, c.CNIPath).Get(mode)
+	if err == nil {
+		cniPath := c.CNIPath
+		if cniPath == "" {
+			cniPath = network.DefaultCNIPath
+		}
+		err = network.Detach(ctx, id, network.Endpoint{Network: mode, NetNS: ns, ConfigFile: n.ConfigFile, CNIPath: cniPath}, nil)
+	}
+	if err != nil {
+		log.G(ctx).WithError(err).WithField("container", id).Warn("releasing network of a start that was killed")
 	}
 }
 

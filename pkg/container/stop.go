@@ -185,6 +185,7 @@ func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Conta
 		return err
 	}
 	detachNetwork(ctx, ctr)
+	releaseUnrecordedNetwork(ctx, c, ctr.ID(), labels[client.LabelNetwork])
 	if err := ctr.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("deleting container %s: %w", ctr.ID(), err)
 	}
