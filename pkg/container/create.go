@@ -56,6 +56,9 @@ type CreateOptions struct {
 	// PullAlways or PullNever; Puller pulls (nil: never).
 	Pull   string
 	Puller Puller
+	// Platform (os/arch[/variant]) selects the image's content for another
+	// platform than this host's; "" is the host's.
+	Platform string
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -83,18 +86,23 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 			return nil, &api.InvalidArgument{Msg: err.Error()}
 		}
 	}
-	img, err := resolveImage(ctx, c, o)
-	if err != nil {
-		return nil, err
-	}
-	if err := images.Unpack(ctx, c, img); err != nil {
+	var image containerd.Image
+	if o.Platform == "" {
+		img, err := resolveImage(ctx, c, o)
+		if err != nil {
+			return nil, err
+		}
+		if err := images.Unpack(ctx, c, img); err != nil {
+			return nil, err
+		}
+		image = containerd.NewImage(c.Client, img)
+	} else if image, err = resolvePlatformImage(ctx, c, o); err != nil {
 		return nil, err
 	}
 	trace("image resolved and unpacked")
-	image := containerd.NewImage(c.Client, img)
 	cfg, err := image.Spec(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading config of image %s: %w", img.Name, err)
+		return nil, fmt.Errorf("reading config of image %s: %w", image.Name(), err)
 	}
 	args := processArgs(cfg.Config, o.Entrypoint, o.Args)
 	if len(args) == 0 {

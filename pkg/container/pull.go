@@ -2,8 +2,10 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 
@@ -22,7 +24,8 @@ const (
 // Puller fetches an image from its registry into c's namespace. The command
 // layer provides it (with the registry options and progress output), so
 // that this package stays free of registry concerns.
-type Puller func(ctx context.Context, c *client.Client, ref string) error
+// platform is os/arch[/variant], "" for this host's.
+type Puller func(ctx context.Context, c *client.Client, ref, platform string) error
 
 // ValidatePullPolicy checks a --pull value ("" is PullMissing).
 func ValidatePullPolicy(p string) error {
@@ -43,7 +46,7 @@ func resolveImage(ctx context.Context, c *client.Client, o CreateOptions) (image
 		if o.Puller == nil {
 			return api.Invalidf("unable to pull image %q: pulling is not available here", o.Image)
 		}
-		return o.Puller(ctx, c, o.Image)
+		return o.Puller(ctx, c, o.Image, o.Platform)
 	}
 	if o.Pull == PullAlways {
 		if err := pull(); err != nil {
@@ -64,4 +67,32 @@ func resolveImage(ctx context.Context, c *client.Client, o CreateOptions) (image
 		return images.Image{}, err
 	}
 	return lumperimages.Resolve(ctx, c, o.Image)
+}
+
+// resolvePlatformImage is resolveImage for `--platform`: the image must also
+// have content for that platform here, and one that lacks it is pulled for
+// it as the policy allows. It returns the image unpacked for the platform.
+func resolvePlatformImage(ctx context.Context, c *client.Client, o CreateOptions) (containerd.Image, error) {
+	m, platform, err := lumperimages.ParsePlatform(o.Platform)
+	if err != nil {
+		return nil, err
+	}
+	img, err := resolveImage(ctx, c, o)
+	if err != nil {
+		return nil, err
+	}
+	image, err := lumperimages.ForPlatform(ctx, c, img, m, platform)
+	if !errors.Is(err, lumperimages.ErrNoPlatform) {
+		return image, err
+	}
+	if o.Pull == PullNever || o.Pull == PullAlways || o.Puller == nil {
+		return nil, api.Invalidf("image %s has no content for platform %s here: pull it with 'lumper pull --platform %s %s'", o.Image, platform, platform, o.Image)
+	}
+	if err := o.Puller(ctx, c, o.Image, o.Platform); err != nil {
+		return nil, err
+	}
+	if img, err = lumperimages.Resolve(ctx, c, o.Image); err != nil {
+		return nil, err
+	}
+	return lumperimages.ForPlatform(ctx, c, img, m, platform)
 }

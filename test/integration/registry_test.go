@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -509,6 +510,83 @@ func TestPullMultiPlatform(t *testing.T) {
 	// manifest), so it is pushed whole to a new name.
 	ns2 := regNS(t, "-2")
 	lumperOK(t, denv, "-n", ns2, "pull", "-q", ref)
+}
+
+// TestRunPlatform: run --platform picks that platform's manifest of an
+// index, pulling it when only another platform's content is here, and the
+// default stays the host's. The other platform's manifest here is busybox
+// with a marker file (an emulator would be needed for a real foreign binary).
+func TestRunPlatform(t *testing.T) {
+	reg := startRegistry(t, false)
+	denv := regEnv(t)
+	other := "arm64"
+	if runtime.GOARCH == "arm64" {
+		other = "amd64"
+	}
+	marker := uniqueName(t)
+	rmOnCleanup(t, marker)
+	lumper(t, "run", "--name", marker, "--network", "none", "busybox", "sh", "-c", "echo "+other+" > /platform")
+	lumper(t, "commit", marker, "marker:"+other)
+	t.Cleanup(func() { lumperRun("rmi", "-f", "marker:"+other) })
+	ref := reg.host + "/multi/platform:1"
+	makeIndexOf(t, ref, map[string]string{runtime.GOARCH: busyboxRef, other: "docker.io/library/marker:" + other})
+	lumperOK(t, denv, "push", "-q", ref)
+
+	ns := regNS(t, "")
+	// The host's platform only.
+	lumperOK(t, denv, "-n", ns, "pull", "-q", ref)
+	if r := lumperEnv(denv, nil, "-n", ns, "run", "--rm", "--network", "none", ref, "cat", "/platform"); r.code == 0 {
+		t.Fatalf("the host's manifest has the other platform's file: %s", r)
+	}
+	failsWith(t, denv, "has no content for platform linux/"+other+" here: pull it with 'lumper pull --platform linux/"+other,
+		"-n", ns, "run", "--rm", "--pull", "never", "--platform", "linux/"+other, ref, "cat", "/platform")
+	// Missing content for the platform is pulled.
+	if r := lumperOK(t, denv, "-n", ns, "run", "--rm", "--network", "none", "--platform", "linux/"+other, ref, "cat", "/platform"); r.stdout != other+"\n" {
+		t.Fatalf("run --platform linux/%s: %s", other, r)
+	}
+	// Both are here now; the default is still the host's.
+	if r := lumperEnv(denv, nil, "-n", ns, "run", "--rm", "--network", "none", ref, "cat", "/platform"); r.code == 0 {
+		t.Fatalf("after pulling linux/%s, run without --platform used it: %s", other, r)
+	}
+	failsWith(t, denv, `invalid --platform "a/b/c/d"`, "-n", ns, "run", "--rm", "--platform", "a/b/c/d", ref, "true")
+}
+
+// makeIndexOf names a multi-platform index with one entry per architecture,
+// each the manifest of the image named for it.
+func makeIndexOf(t *testing.T, dst string, srcs map[string]string) {
+	t.Helper()
+	c, ctx := ctd(t)
+	ctx, done, err := c.WithLease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done(context.Background())
+	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex}
+	labels := map[string]string{}
+	arches := slices.Sorted(maps.Keys(srcs))
+	for i, a := range arches {
+		img, err := c.ImageService().Get(ctx, srcs[a])
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := img.Target
+		d.Platform = &ocispec.Platform{OS: "linux", Architecture: a}
+		idx.Manifests = append(idx.Manifests, d)
+		labels[fmt.Sprintf("containerd.io/gc.ref.content.m.%d", i)] = d.Digest.String()
+	}
+	b, err := json.Marshal(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: digest.FromBytes(b), Size: int64(len(b))}
+	if err := content.WriteBlob(ctx, c.ContentStore(), "index-"+desc.Digest.String(), bytes.NewReader(b), desc, content.WithLabels(labels)); err != nil && !errdefs.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	_ = c.ImageService().Delete(ctx, dst)
+	if _, err := c.ImageService().Create(ctx, images.Image{Name: dst, Target: desc}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.ImageService().Delete(context.Background(), dst) })
 }
 
 // makeIndex names a multi-platform index over the manifest of src: one

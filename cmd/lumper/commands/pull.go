@@ -68,8 +68,8 @@ func (g *GlobalOptions) registryOptions() registry.Options {
 // puller is how `run` and `create` pull an image they do not find, with
 // progress on w.
 func (g *GlobalOptions) puller(w io.Writer) container.Puller {
-	return func(ctx context.Context, c *client.Client, ref string) error {
-		_, err := registry.Pull(ctx, c, ref, registry.PullOptions{Remote: g.registryOptions(), Progress: w})
+	return func(ctx context.Context, c *client.Client, ref, platform string) error {
+		_, err := registry.Pull(ctx, c, ref, registry.PullOptions{Remote: g.registryOptions(), Progress: w, Platform: platform})
 		return err
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lumper/lumper/pkg/container"
+	"github.com/lumper/lumper/pkg/images"
 	"github.com/lumper/lumper/pkg/logs"
 	"github.com/lumper/lumper/pkg/spec"
 )
@@ -58,6 +59,8 @@ type RunOptions struct {
 	Restart string
 	// Pull is the --pull policy for the image: missing, always or never.
 	Pull string
+	// Platform is --platform: os/arch[/variant].
+	Platform string
 
 	Image string
 	Args  []string
@@ -128,6 +131,7 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	_ = f.MarkHidden("net")
 	f.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:MAX-RETRIES], always or unless-stopped")
 	f.StringVar(&o.Pull, "pull", container.PullMissing, "pull the image from its registry: missing, always or never")
+	f.StringVar(&o.Platform, "platform", "", "use (and pull) the image's content for this platform, os/arch[/variant] (running it needs an emulator for a foreign architecture)")
 }
 
 func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
@@ -221,6 +225,10 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 		return container.CreateOptions{}, usageErrorf(cmd, "%v", err)
 	}
 	co.Pull, co.Puller = o.Pull, o.Global.puller(cmd.ErrOrStderr())
+	if _, _, err := images.ParsePlatform(o.Platform); err != nil {
+		return container.CreateOptions{}, usageErrorf(cmd, "%v", err)
+	}
+	co.Platform = o.Platform
 	if co.Network, err = o.Net.networkOptions(o.Network); err != nil {
 		return container.CreateOptions{}, err
 	}
