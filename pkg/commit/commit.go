@@ -61,9 +61,14 @@ type Options struct {
 	// NoPause commits a running container without freezing it; the layer may
 	// then catch files half-written.
 	NoPause bool
-	// Progress, when set, is called a few times a second with the number of
-	// (compressed) bytes of the new layer written so far.
-	Progress func(written int64)
+	// Progress, when set, is called a few times a second while the new
+	// layer is written, and once when it is complete, with the bytes of the
+	// layer (compressed, unless Compression is none) written so far and an
+	// estimate of the layer's uncompressed size, or -1 when it cannot be
+	// known in advance. Without compression the estimate is thus the total
+	// that written reaches, give or take a few blocks; compressed, the final
+	// size cannot be known before the layer is written.
+	Progress func(written, uncompressed int64)
 }
 
 // Result is the committed image.
@@ -148,6 +153,13 @@ func Commit(ctx context.Context, c *client.Client, ref string, o Options) (Resul
 	if err != nil {
 		return Result{}, err
 	}
+	var progress func(int64)
+	if o.Progress != nil {
+		// Before the pause, which this walk would only make longer.
+		estimate := estimateChanges(ctx, sn, rec.SnapshotKey)
+		progress = func(written int64) { o.Progress(written, estimate) }
+		progress(0) // the clock of the progress's rate starts now
+	}
 
 	ctx, done, err := c.WithLease(ctx,
 		leases.WithRandomID(),
@@ -163,7 +175,7 @@ func Commit(ctx context.Context, c *client.Client, ref string, o Options) (Resul
 		}
 	}()
 
-	layer, err := containerLayer(ctx, c, ref, sn, rec.SnapshotKey, task, pause, mediaType, o.Progress)
+	layer, err := containerLayer(ctx, c, ref, sn, rec.SnapshotKey, task, pause, mediaType, progress)
 	if err != nil {
 		return Result{}, err
 	}
@@ -321,6 +333,9 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 			return ocispec.Descriptor{}, api.Invalidf("container %s changed files while they were being committed (--pause=false): try again, or commit with the default pause", ref)
 		}
 		return ocispec.Descriptor{}, fmt.Errorf("computing the changes of container %s: %w", ref, err)
+	}
+	if progress != nil {
+		progress(layer.Size)
 	}
 	return layer, nil
 }

@@ -3,8 +3,11 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,15 +19,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containerd/console"
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/core/snapshots"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
 )
 
 // commitLeaseLabel is the label pkg/commit puts on a commit's lease.
@@ -453,6 +459,9 @@ func commitImageParts(t *testing.T, c *containerd.Client, ctx context.Context, i
 	return imageParts{}
 }
 
+// TestCommitChain is busybox and six commits on top of each other, each made
+// from a container of the image before: every step sees what all the earlier
+// ones wrote, and the last image holds the sum of them.
 func TestCommitChain(t *testing.T) {
 	var imgs, ids []string
 	t.Cleanup(func() {
@@ -461,16 +470,31 @@ func TestCommitChain(t *testing.T) {
 		}
 	})
 	from := "busybox"
-	steps := []string{
-		"mkdir /data && echo a > /data/a && echo b > /data/b && echo one > /layers",
-		"rm -rf /data && mkdir /data && echo c > /data/c && echo two >> /layers",
-		"echo three >> /layers && rm /data/c && echo d > /data/d",
+	words := []string{"one", "two", "three", "four", "five", "six"}
+	steps := []struct{ sees, script string }{
+		{"! test -e /data",
+			"mkdir /data && echo a > /data/a && echo b > /data/b"},
+		{`[ "$(ls /data)" = "$(printf 'a\nb')" ]`,
+			"rm -rf /data && mkdir /data && echo c > /data/c"},
+		{`[ "$(ls /data)" = c ]`,
+			"rm /data/c && echo d > /data/d"},
+		{`[ "$(ls /data)" = d ] && ! test -e /deep`,
+			"mkdir -p /deep/x && echo e > /deep/x/e"},
+		{`[ "$(cat /deep/x/e)" = e ]`,
+			"mv /deep/x/e /deep/e && ln -s /deep/e /data/link"},
+		{`[ "$(cat /data/link)" = e ] && ! test -e /deep/x/e`,
+			"chmod 700 /deep && echo f > /data/d"},
 	}
-	for i, script := range steps {
+	for i, step := range steps {
 		name := uniqueName(t) + "-" + strconv.Itoa(i)
 		img := commitImageName(t, "step"+strconv.Itoa(i))
 		rmOnCleanup(t, name)
 		imgs = append(imgs, img)
+		// The step fails unless it sees the earlier steps' /layers lines and files.
+		script := fmt.Sprintf(`[ "$(cat /layers 2>/dev/null)" = "%s" ] || { echo "step %d sees /layers: $(cat /layers)"; exit 1; }
+			%s || { echo "step %d: the earlier steps' files are not as they left them"; ls -lR /data /deep; exit 1; }
+			%s && echo %s >> /layers`,
+			strings.Join(words[:i], "\n"), i, step.sees, i, step.script, words[i])
 		lumper(t, "run", "--name", name, from, "sh", "-euc", script)
 		ids = append(ids, strings.TrimSpace(lumper(t, "commit", "-m", "step "+strconv.Itoa(i), name, img)))
 		from = img
@@ -478,21 +502,103 @@ func TestCommitChain(t *testing.T) {
 	if out := lumper(t, "run", "--rm", imgs[1], "ls", "/data"); out != "c\n" {
 		t.Fatalf("deleted-then-recreated /data should hold only the new file, got %q", out)
 	}
-	if out := lumper(t, "run", "--rm", from, "sh", "-c", "ls /data; cat /layers"); out != "d\none\ntwo\nthree\n" {
-		t.Fatalf("chain of 3 commits: %q", out)
+	out := lumper(t, "run", "--rm", from, "sh", "-c",
+		"ls /data; cat /layers; cat /data/d /data/link; readlink /data/link; stat -c %a /deep; ls -A /deep/x | wc -l")
+	if want := "d\nlink\none\ntwo\nthree\nfour\nfive\nsix\nf\ne\n/deep/e\n700\n0\n"; out != want {
+		t.Fatalf("chain of %d commits:\n got %q\nwant %q", len(steps), out, want)
 	}
 	// history names every image of the chain, newest first.
 	got := strings.Fields(lumper(t, "history", "-q", "--no-trunc", from))
-	want := []string{ids[2], ids[1], ids[0], imageIDOf(t, "busybox")}
+	want := []string{imageIDOf(t, "busybox")}
+	for _, id := range ids {
+		want = append([]string{id}, want...)
+	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("history -q:\n got %v\nwant %v", got, want)
 	}
 	table := lumper(t, "history", from)
-	if lines := strings.Split(strings.TrimSpace(table), "\n"); len(lines) != 5 ||
+	if lines := strings.Split(strings.TrimSpace(table), "\n"); len(lines) != len(steps)+2 ||
 		!strings.HasPrefix(lines[0], "IMAGE") || !strings.Contains(lines[0], "CREATED BY") ||
-		!strings.Contains(lines[1], "lumper commit") || !strings.Contains(lines[1], "step 2") {
+		!strings.Contains(lines[1], "lumper commit") || !strings.Contains(lines[1], "step 5") ||
+		!strings.Contains(lines[len(steps)], "step 0") {
 		t.Fatalf("history table:\n%s", table)
 	}
+}
+
+// TestCommitOverExistingName commits twice to the same name: the name moves
+// to the second image (a new ID), and a container made from the first keeps
+// working, its layers held by containerd for as long as it exists.
+func TestCommitOverExistingName(t *testing.T) {
+	first, second, user := uniqueName(t)+"-first", uniqueName(t)+"-second", uniqueName(t)+"-user"
+	img := commitImageName(t, "v1")
+	for _, n := range []string{first, second, user} {
+		rmOnCleanup(t, n)
+	}
+	rmiOnCleanup(t, img)
+	c, ctx := ctd(t)
+
+	lumper(t, "run", "--name", first, "busybox", "sh", "-c", "echo first > /f && echo one > /only-first")
+	id1 := strings.TrimSpace(lumper(t, "commit", "-m", "first", first, img))
+	old := commitImageParts(t, c, ctx, id1)
+	userID := strings.TrimSpace(lumper(t, "run", "-d", "--name", user, img, "sleep", "100000"))
+
+	lumper(t, "run", "--name", second, "busybox", "sh", "-c", "echo second > /f")
+	id2 := strings.TrimSpace(lumper(t, "commit", "-m", "second", second, img))
+	if id2 == id1 {
+		t.Fatalf("the second commit has the first one's ID %s", id1)
+	}
+	if got := imageIDOf(t, img); got != id2 {
+		t.Fatalf("%s is %s after the second commit, want %s (first was %s)", img, got, id2, id1)
+	}
+	var listed []string
+	for _, l := range strings.Split(strings.TrimSpace(lumper(t, "images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}")), "\n") {
+		if strings.HasPrefix(l, img+" ") {
+			listed = append(listed, l)
+		}
+	}
+	if want := []string{img + " " + id2}; !slices.Equal(listed, want) {
+		t.Fatalf("images lists %v, want %v", listed, want)
+	}
+	if out := lumper(t, "run", "--rm", img, "sh", "-c", "cat /f; test -e /only-first && echo leaked || echo clean"); out != "second\nclean\n" {
+		t.Fatalf("run %s after the second commit: %q", img, out)
+	}
+
+	// The first image's layers outlive its name while a container uses
+	// them, even through garbage collection, a stop and a start.
+	collectGarbage(t, c, ctx)
+	if !snapshotNames(t, c, ctx)[old.chainID] {
+		t.Fatalf("the first image's snapshot %s was collected while container %s uses it", old.chainID, user)
+	}
+	if out := lumper(t, "exec", user, "cat", "/f", "/only-first"); out != "first\none\n" {
+		t.Fatalf("container of the first image after the second commit: %q", out)
+	}
+	lumper(t, "stop", "-t", "0", user)
+	collectGarbage(t, c, ctx)
+	lumper(t, "start", user)
+	if out := lumper(t, "exec", user, "cat", "/f", "/only-first"); out != "first\none\n" {
+		t.Fatalf("container of the first image restarted after the second commit: %q", out)
+	}
+	if st := taskStatusOf(t, userID); st != containerd.Running {
+		t.Fatalf("container of the first image is %q after start", st)
+	}
+	// Its config is gone with the name, so it cannot be committed any more
+	// (see baseImage in pkg/commit): refused in one line.
+	r := mustFail(t, 125, "commit", user, commitImageName(t, "v2"))
+	if msg := strings.TrimSpace(r.stderr); !strings.Contains(msg, "no longer exists") || strings.Contains(msg, "\n") {
+		t.Fatalf("commit of a container whose image name moved: %q", r.stderr)
+	}
+
+	// Once the container is gone, so are the first image's layers; the
+	// second image keeps its own.
+	lumper(t, "rm", "-f", user)
+	eventually(t, 30*time.Second, "GC to reclaim the first image's snapshot", func() bool {
+		collectGarbage(t, c, ctx)
+		return !snapshotNames(t, c, ctx)[old.chainID]
+	})
+	if out := lumper(t, "run", "--rm", img, "cat", "/f"); out != "second\n" {
+		t.Fatalf("run %s after the first image's layers went: %q", img, out)
+	}
+	assertNoCommitLease(t)
 }
 
 func TestCommitTag(t *testing.T) {
@@ -557,6 +663,10 @@ func TestCommitSaveLoadRoundTrip(t *testing.T) {
 	if b, _ := os.ReadFile(archive); string(b) != r.stdout {
 		t.Fatalf("save to stdout differs from save -o (%d vs %d bytes)", len(r.stdout), len(b))
 	}
+
+	// containerd's own importer reads the archive too: ctr, in a namespace
+	// of its own, lists the image under its name and ID and runs it.
+	ctrImport(t, archive, img, id)
 
 	lumper(t, "rmi", img)
 	out := lumper(t, "load", "-i", archive)
@@ -860,4 +970,248 @@ func tarMember(t *testing.T, archive, member string) string {
 		t.Fatalf("tar xOf %s %s: %v", archive, member, err)
 	}
 	return string(out)
+}
+
+// taskPidOf returns the pid of a running container's init process.
+func taskPidOf(t *testing.T, id string) uint32 {
+	t.Helper()
+	c, ctx := ctd(t)
+	ctr, err := c.LoadContainer(ctx, id)
+	if err != nil {
+		t.Fatalf("loading container %s: %v", id, err)
+	}
+	task, err := ctr.Task(ctx, nil)
+	if err != nil {
+		t.Fatalf("loading task of %s: %v", id, err)
+	}
+	return task.Pid()
+}
+
+// getxattr returns the value of attribute attr of file path ("" and
+// ENODATA when it has none).
+func getxattr(path, attr string) (string, error) {
+	buf := make([]byte, 256)
+	n, err := unix.Getxattr(path, attr, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// TestCommitXattrs: of a file's extended attributes, commit keeps file
+// capabilities (security.capability, which containerd's differ writes into
+// the layer) and drops the others, such as user.*.
+func TestCommitXattrs(t *testing.T) {
+	name := uniqueName(t)
+	img := commitImageName(t, "v1")
+	rmOnCleanup(t, name)
+	rmOnCleanup(t, name+"-new")
+	rmiOnCleanup(t, img)
+	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
+		"echo cap > /capfile && exec sleep 100000"))
+	eventually(t, 10*time.Second, "the container to write /capfile", func() bool {
+		return lumperRun("exec", name, "test", "-s", "/capfile").code == 0
+	})
+	// A valid VFS_CAP_REVISION_2 value (struct vfs_cap_data, little-endian):
+	// magic_etc without the effective bit, then the permitted and
+	// inheritable words of capabilities 0-31 and 32-63. Permitted:
+	// CAP_NET_BIND_SERVICE (10) and CAP_NET_RAW (13); inheritable: CAP_CHOWN (0).
+	capValue := make([]byte, 20)
+	binary.LittleEndian.PutUint32(capValue[0:], 0x02000000)
+	binary.LittleEndian.PutUint32(capValue[4:], 1<<10|1<<13)
+	binary.LittleEndian.PutUint32(capValue[8:], 1<<0)
+	// Set from the host, through the container's root: a new file (in the
+	// upper directory already) and one of busybox's (copied up by the write).
+	root := fmt.Sprintf("/proc/%d/root", taskPidOf(t, id))
+	for _, f := range []string{"/capfile", "/etc/passwd"} {
+		p := root + f
+		if err := unix.Setxattr(p, "security.capability", capValue, 0); err != nil {
+			t.Fatalf("setting security.capability on %s: %v", f, err)
+		}
+		if err := unix.Setxattr(p, "user.test", []byte("dropped"), 0); err != nil {
+			t.Fatalf("setting user.test on %s: %v", f, err)
+		}
+		// Both are really there before the commit.
+		if v, err := getxattr(p, "security.capability"); err != nil || v != string(capValue) {
+			t.Fatalf("%s: security.capability reads back %x, %v", f, v, err)
+		}
+		if v, err := getxattr(p, "user.test"); err != nil || v != "dropped" {
+			t.Fatalf("%s: user.test reads back %q, %v", f, v, err)
+		}
+	}
+	lumper(t, "commit", name, img)
+
+	newID := strings.TrimSpace(lumper(t, "run", "-d", "--name", name+"-new", img, "sleep", "100000"))
+	root = fmt.Sprintf("/proc/%d/root", taskPidOf(t, newID))
+	for _, f := range []string{"/capfile", "/etc/passwd"} {
+		p := root + f
+		if v, err := getxattr(p, "security.capability"); err != nil || v != string(capValue) {
+			t.Errorf("committed %s: security.capability = %x, %v; want %x", f, v, err, capValue)
+		}
+		if v, err := getxattr(p, "user.test"); !errors.Is(err, unix.ENODATA) {
+			t.Errorf("committed %s: user.test = %q, %v; want it dropped (ENODATA)", f, v, err)
+		}
+	}
+	// The file's content came along too, and busybox's own /etc/passwd has
+	// no capability.
+	if out := lumper(t, "exec", name+"-new", "cat", "/capfile"); out != "cap\n" {
+		t.Errorf("committed /capfile: %q", out)
+	}
+	busybox := strings.TrimSpace(lumper(t, "run", "-d", "busybox", "sleep", "100000"))
+	rmOnCleanup(t, busybox)
+	if v, err := getxattr(fmt.Sprintf("/proc/%d/root/etc/passwd", taskPidOf(t, busybox)), "security.capability"); !errors.Is(err, unix.ENODATA) {
+		t.Errorf("busybox /etc/passwd has security.capability %x (%v): the commit changed its base", v, err)
+	}
+}
+
+// ctrImport imports a `lumper save` archive with containerd's ctr into a
+// namespace of its own and checks that ctr lists image ref with ID id (its
+// config digest), unpacks it and runs it: /s must read "saved".
+func ctrImport(t *testing.T, archive, ref, id string) {
+	t.Helper()
+	ns := "lumper-test-ctr-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	ctr := func(args ...string) (string, error) {
+		cmd := exec.Command(filepath.Join(env.binDir, "ctr"), append([]string{"--address", env.address, "--namespace", ns}, args...)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return string(out), fmt.Errorf("ctr %s: %v: %s%s", strings.Join(args, " "), err, out, stderr.String())
+		}
+		return string(out), nil
+	}
+	full := "docker.io/" + ref
+	t.Cleanup(func() {
+		ctr("images", "rm", "--sync", full)
+		if _, err := ctr("namespaces", "rm", ns); err != nil {
+			t.Logf("removing namespace %s: %v", ns, err)
+		}
+	})
+	if _, err := ctr("images", "import", archive); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ctr("images", "ls", "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := strings.Fields(out); !slices.Contains(names, full) {
+		t.Fatalf("ctr images ls -q lists %v, not %s", names, full)
+	}
+	c, _ := ctd(t)
+	ctx := namespaces.WithNamespace(context.Background(), ns)
+	rec, err := c.ImageService().Get(ctx, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := images.Config(ctx, c.ContentStore(), rec.Target, platforms.Default())
+	if err != nil || cfg.Digest.String() != id {
+		t.Fatalf("ctr imported %s with config %s (%v), want %s", full, cfg.Digest, err, id)
+	}
+	// ctr unpacks on import (into overlayfs, its default) and runs it.
+	if out, err := ctr("run", "--rm", full, "lumper-test-ctr-run", "cat", "/s"); err != nil || out != "saved\n" {
+		t.Fatalf("ctr run printed %q (%v), want \"saved\\n\"", out, err)
+	}
+}
+
+// commitOnTerminal runs `lumper commit args...` with stderr on a
+// pseudo-terminal and returns what the terminal showed, cut into the lines
+// the progress redraws (at "\r" and "\n").
+func commitOnTerminal(t *testing.T, args ...string) []string {
+	t.Helper()
+	pty, slavePath, err := console.NewPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pty.Close()
+	slave, err := os.OpenFile(slavePath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Close()
+	cmd := lumperCmd(append([]string{"commit"}, args...)...)
+	var stdout strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, slave
+	shown := make(chan string, 1)
+	go func() {
+		var b []byte
+		buf := make([]byte, 4096)
+		for {
+			n, err := pty.Read(buf)
+			b = append(b, buf[:n]...)
+			if err != nil || bytes.Contains(b, []byte("\n")) {
+				shown <- string(b)
+				return
+			}
+		}
+	}()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("lumper commit %v: %v", args, err)
+	}
+	if !strings.HasPrefix(stdout.String(), "sha256:") {
+		t.Fatalf("commit printed %q on stdout", stdout.String())
+	}
+	var out string
+	select {
+	case out = <-shown:
+	case <-time.After(10 * time.Second):
+		t.Fatal("commit showed no progress line on its terminal")
+	}
+	var lines []string
+	for _, l := range strings.FieldsFunc(out, func(r rune) bool { return r == '\r' || r == '\n' }) {
+		if l = strings.TrimSuffix(strings.TrimSpace(l), "\x1b[K"); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// TestCommitProgress: on a terminal, commit shows the bytes of the layer
+// written; without compression out of the layer's size, estimated
+// beforehand from the container's changes, and compressed with the size of
+// the changes it compresses.
+func TestCommitProgress(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	img := commitImageName(t, "none")
+	gz := commitImageName(t, "gzip")
+	rmiOnCleanup(t, img, gz)
+	// Random bytes do not compress: 24 MiB, plus some small files.
+	lumper(t, "run", "--name", name, "busybox", "sh", "-euc",
+		"head -c 25165824 /dev/urandom > /big && mkdir /small && for i in $(seq 100); do echo $i > /small/$i; done")
+
+	lines := commitOnTerminal(t, "--compression", "none", name, img)
+	last := lines[len(lines)-1]
+
+	var done, total float64
+	var doneUnit, totalUnit string
+	if n, err := fmt.Sscanf(last, "Committing %f %s / %f %s", &done, &doneUnit, &total, &totalUnit); n != 4 || err != nil {
+		t.Fatalf("uncompressed commit: the progress shows no total: %q (all: %q)", last, lines)
+	}
+	// The final count is the layer's size; the estimate is within a block
+	// per file of it, well under 0.1 MiB here.
+	c, ctx := ctd(t)
+	rec, err := c.ImageService().Get(ctx, "docker.io/"+img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf, err := images.Manifest(ctx, c.ContentStore(), rec.Target, platforms.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := float64(mf.Layers[len(mf.Layers)-1].Size) / (1 << 20)
+	if doneUnit != "MiB" || totalUnit != "MiB" || fmt.Sprintf("%.1f", size) != fmt.Sprintf("%.1f", done) || total < size-0.1 || total > size+0.1 {
+		t.Fatalf("progress %q: want the layer's size %.2f MiB written out of about as much", last, size)
+	}
+
+	lines = commitOnTerminal(t, name, gz)
+	last = lines[len(lines)-1]
+
+	var changes float64
+	var written string
+	if n, err := fmt.Sscanf(last, "Committing ~%f MiB of changes, gzip: %s", &changes, &written); n != 2 || err != nil || changes < 24 || changes > 24.1 {
+		t.Fatalf("gzip commit: want the ~24 MiB of changes named: %q (all: %q)", last, lines)
+	}
+	if strings.Contains(last, " / ") {
+		t.Fatalf("gzip commit: a compressed layer's size is not known in advance, yet the progress shows a total: %q", last)
+	}
 }

@@ -39,7 +39,8 @@ func newCommitCmd(g *GlobalOptions) *cobra.Command {
 the container's image, whose config is kept (with --change applied). A running
 container is paused while its changes are read, unless --pause=false. Bind
 mounts and volumes are not part of the container's file system and are not
-committed. Prints the new image's ID.`,
+committed. Of extended attributes, only file capabilities (security.capability)
+are kept. Prints the new image's ID.`,
 		Example: `  lumper commit web web:v2
   lumper commit -m "add config" -a "Ann <ann@example.com>" -c 'CMD ["httpd", "-f"]' web web:v2
   lumper commit --compression zstd web web:v2`,
@@ -70,13 +71,20 @@ func runCommit(ctx context.Context, o *CommitOptions) error {
 	}
 	defer c.Close()
 	if isTerminal(o.Err) {
-		p := output.NewProgress(o.Err, "Committing", -1)
-		defer p.Done()
+		var p *output.Progress
 		var last int64
-		o.Commit.Progress = func(n int64) {
-			p.Add(n - last)
-			last = n
+		o.Commit.Progress = func(written, uncompressed int64) {
+			if p == nil {
+				p = commitProgress(o.Err, o.Commit.Compression, uncompressed)
+			}
+			p.Add(written - last)
+			last = written
 		}
+		defer func() {
+			if p != nil {
+				p.Done()
+			}
+		}()
 	}
 	res, err := commit.Commit(ctx, c, o.Container, o.Commit)
 	if err != nil {
@@ -85,6 +93,26 @@ func runCommit(ctx context.Context, o *CommitOptions) error {
 	_, err = fmt.Fprintln(o.Out, res.ID)
 	return err
 }
+
+// commitProgress shows the bytes of the layer written: out of the estimated
+// total for an uncompressed layer; a compressed layer's final size is not
+// known in advance, so the size of the changes it compresses is only named.
+func commitProgress(w io.Writer, compression string, uncompressed int64) *output.Progress {
+	switch {
+	case uncompressed < 0:
+		return output.NewProgress(w, "Committing", -1)
+	case compression == commit.CompressionNone:
+		return output.NewProgress(w, "Committing", uncompressed)
+	default:
+		if compression == "" {
+			compression = commit.CompressionGzip
+		}
+		return output.NewProgress(w, fmt.Sprintf("Committing ~%s of changes, %s:", units.CustomSize("%.1f %s", float64(uncompressed), 1024, binarySizes), compression), -1)
+	}
+}
+
+// binarySizes are the units output.Progress shows sizes in.
+var binarySizes = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
 
 // TagOptions are the arguments of `lumper tag`.
 type TagOptions struct {
