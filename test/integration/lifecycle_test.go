@@ -309,19 +309,8 @@ func simulateReboot(t *testing.T, ids ...string) {
 // shimsOf returns the PIDs of the test containerd's shims for container id.
 func shimsOf(id string) []int {
 	var pids []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		args := strings.Split(string(b), "\x00")
-		if len(args) == 0 || filepath.Base(args[0]) != "containerd-shim-runc-v2" {
-			continue
-		}
-		cmd := strings.Join(args, " ")
-		if strings.Contains(cmd, "-id "+id) && strings.Contains(cmd, env.address) {
+	for _, pid := range procsMatching("-id "+id, env.address) {
+		if args := procArgs(pid); len(args) > 0 && filepath.Base(args[0]) == "containerd-shim-runc-v2" {
 			pids = append(pids, pid)
 		}
 	}

@@ -593,37 +593,11 @@ func makeIndexOf(t *testing.T, dst string, srcs map[string]string) {
 // entry per architecture (all the same manifest).
 func makeIndex(t *testing.T, src, dst string, arches []string) {
 	t.Helper()
-	c, ctx := ctd(t)
-	ctx, done, err := c.WithLease(ctx)
-	if err != nil {
-		t.Fatal(err)
+	srcs := map[string]string{}
+	for _, a := range arches {
+		srcs[a] = src
 	}
-	defer done(context.Background())
-	img, err := c.ImageService().Get(ctx, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex}
-	labels := map[string]string{}
-	for i, a := range arches {
-		d := img.Target
-		d.Platform = &ocispec.Platform{OS: "linux", Architecture: a}
-		idx.Manifests = append(idx.Manifests, d)
-		labels[fmt.Sprintf("containerd.io/gc.ref.content.m.%d", i)] = d.Digest.String()
-	}
-	b, err := json.Marshal(idx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: digest.FromBytes(b), Size: int64(len(b))}
-	if err := content.WriteBlob(ctx, c.ContentStore(), "index-"+desc.Digest.String(), bytes.NewReader(b), desc, content.WithLabels(labels)); err != nil && !errdefs.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	_ = c.ImageService().Delete(ctx, dst)
-	if _, err := c.ImageService().Create(ctx, images.Image{Name: dst, Target: desc}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.ImageService().Delete(context.Background(), dst) })
+	makeIndexOf(t, dst, srcs)
 }
 
 func TestRunPull(t *testing.T) {

@@ -18,7 +18,8 @@ import (
 
 // cgroupLimits reads a running container's memory limit and CPU weight from
 // its cgroup on the host, with containerd's cgroups library (v1 or v2).
-func cgroupLimits(t *testing.T, name string) (memLimit uint64, shares uint64) {
+// cgroupPathOf returns the cgroup path in the spec of the container name.
+func cgroupPathOf(t *testing.T, name string) string {
 	t.Helper()
 	row, _ := listed(t, name)
 	c, ctx := ctd(t)
@@ -30,7 +31,12 @@ func cgroupLimits(t *testing.T, name string) (memLimit uint64, shares uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := spec.Linux.CgroupsPath
+	return spec.Linux.CgroupsPath
+}
+
+func cgroupLimits(t *testing.T, name string) (memLimit uint64, shares uint64) {
+	t.Helper()
+	path := cgroupPathOf(t, name)
 	if cgroups.Mode() == cgroups.Unified {
 		m, err := cgroup2.Load(path)
 		if err != nil {
@@ -278,17 +284,7 @@ func TestCPUQuotaAndPidsLimitInCgroup(t *testing.T) {
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "--cpus", "0.5", "--pids-limit", "20", "busybox", "sleep", "100000")
-	row, _ := listed(t, name)
-	c, ctx := ctd(t)
-	ctr, err := c.LoadContainer(ctx, row.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := ctr.Spec(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := spec.Linux.CgroupsPath
+	path := cgroupPathOf(t, name)
 	read := func(p string) string {
 		t.Helper()
 		b, err := os.ReadFile(p)
