@@ -120,25 +120,40 @@ func TestParallelStopRmSafe(t *testing.T) {
 	name := uniqueName(t)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
 	var wg sync.WaitGroup
-	results := make([]result, 6)
+	results := make([]result, 9)
+	img := "parallel-commit-" + name
 	for i := range results {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if i%2 == 0 {
+			switch i % 3 {
+			case 0:
 				results[i] = lumperRun("rm", "-f", name)
-			} else {
+			case 1:
 				results[i] = lumperRun("stop", "-t", "1", name)
+			default:
+				results[i] = lumperRun("commit", name, img+":"+strconv.Itoa(i))
+				t.Cleanup(func() { lumperRun("rmi", "-f", img+":"+strconv.Itoa(i)) })
 			}
 		}()
 	}
 	wg.Wait()
-	for _, r := range results {
-		if r.code != 0 && !strings.Contains(r.stderr, "no such container") && !strings.Contains(r.stderr, "not found") {
-			t.Errorf("parallel stop/rm: %s", r)
-		}
+	for i, r := range results {
 		if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 			t.Errorf("multi-line error: %q", r.stderr)
+		}
+		if r.code == 0 {
+			if i%3 == 2 {
+				// A commit that won the race made a complete image.
+				if out := lumper(t, "run", "--rm", "--network", "none", img+":"+strconv.Itoa(i), "echo", "ok"); out != "ok\n" {
+					t.Errorf("image committed during the race: %q", out)
+				}
+			}
+			continue
+		}
+		if r.code != 125 || !(strings.Contains(r.stderr, "no such container") || strings.Contains(r.stderr, "not found") ||
+			strings.Contains(r.stderr, "removed while") || strings.Contains(r.stderr, "no longer exists")) {
+			t.Errorf("parallel stop/rm/commit: %s", r)
 		}
 	}
 	assertGone(t, id, name)
