@@ -306,8 +306,14 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 	}
 	if pause {
 		defer func() {
-			if err := task.Resume(context.WithoutCancel(ctx)); err != nil && !errdefs.IsNotFound(err) {
-				log.G(ctx).WithError(err).WithField("container", ref).Error("resuming container after commit")
+			rctx := context.WithoutCancel(ctx)
+			if err := task.Resume(rctx); err != nil && !errdefs.IsNotFound(err) {
+				// A stop or rm that ran meanwhile ended the paused task:
+				// nothing is left to resume, and the layer is complete.
+				if st, serr := task.Status(rctx); serr != nil || st.Status != containerd.Paused {
+					log.G(ctx).WithError(err).WithField("container", ref).Debug("container stopped during the commit")
+					return
+				}
 				if retErr == nil {
 					retErr = fmt.Errorf("resuming container %s: %w", ref, err)
 				}
