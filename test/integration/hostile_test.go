@@ -99,7 +99,8 @@ func TestBrokenArchivesRefused(t *testing.T) {
 		return p
 	}
 	// Truncated in the middle of the layer.
-	mustFail(t, 125, "load", "-q", "-i", write("truncated.tar", good[:len(good)/2]))
+	r := mustFail(t, 125, "load", "-q", "-i", write("truncated.tar", good[:len(good)/2]))
+	oneLineError(t, r, "short read")
 	// A manifest naming a blob the archive lacks.
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)
@@ -107,20 +108,23 @@ func TestBrokenArchivesRefused(t *testing.T) {
 	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: int64(len(manifest))})
 	tw.Write([]byte(manifest))
 	tw.Close()
-	mustFail(t, 125, "load", "-q", "-i", write("missing.tar", b.Bytes()))
+	r = mustFail(t, 125, "load", "-q", "-i", write("missing.tar", b.Bytes()))
+	oneLineError(t, r, "image config \"nope.json\" not found")
 	// An OCI archive whose blob does not match its digest.
 	oci, err := os.ReadFile(env.images.oci)
 	if err != nil {
 		t.Fatal(err)
 	}
 	corrupt := corruptBlob(t, oci)
-	mustFail(t, 125, "load", "-q", "-i", write("corrupt.tar", corrupt))
+	r = mustFail(t, 125, "load", "-q", "-i", write("corrupt.tar", corrupt))
+	oneLineError(t, r, "not found")
 	// Huge declared size with little data.
 	var h bytes.Buffer
 	tw = tar.NewWriter(&h)
 	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: 1 << 40})
 	tw.Flush()
-	mustFail(t, 125, "load", "-q", "-i", write("huge.tar", h.Bytes()))
+	r = mustFail(t, 125, "load", "-q", "-i", write("huge.tar", h.Bytes()))
+	oneLineError(t, r, "unexpected EOF")
 	if after := lumper(t, "images", "-q"); after != imagesBefore {
 		t.Fatalf("broken archives recorded images: %q -> %q", imagesBefore, after)
 	}
