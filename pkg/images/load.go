@@ -35,23 +35,9 @@ func Load(ctx context.Context, c *client.Client, r io.Reader) (_ []string, retEr
 	}
 	defer done(context.WithoutCancel(ctx))
 
-	cs := c.ContentStore()
-	index, err := archive.ImportIndex(ctx, cs, r)
-	if err != nil {
-		return nil, fmt.Errorf("importing archive: %w", err)
-	}
-	recs, err := archiveImages(ctx, cs, index)
+	recs, err := importArchive(ctx, c.ContentStore(), r)
 	if err != nil {
 		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("importing archive: no image for this platform found in it")
-	}
-	// Children-first GC labels, so the records keep their content alive.
-	matcher := platforms.Default()
-	handler := images.SetChildrenLabels(cs, images.FilterPlatforms(images.ChildrenHandler(cs), matcher))
-	if err := images.WalkNotEmpty(ctx, handler, index); err != nil {
-		return nil, fmt.Errorf("labelling archive content: %w", err)
 	}
 	for _, img := range recs {
 		if err := checkAndUnpack(ctx, c, img); err != nil {
@@ -66,6 +52,29 @@ func Load(ctx context.Context, c *client.Client, r io.Reader) (_ []string, retEr
 		names = append(names, img.Name)
 	}
 	return names, nil
+}
+
+// importArchive writes the blobs of an archive into cs and returns the
+// images it names for this platform, their content labelled for the garbage
+// collector (children first, so that the records keep it alive). It records
+// no image and unpacks nothing.
+func importArchive(ctx context.Context, cs content.Store, r io.Reader) ([]images.Image, error) {
+	index, err := archive.ImportIndex(ctx, cs, r)
+	if err != nil {
+		return nil, fmt.Errorf("importing archive: %w", err)
+	}
+	recs, err := archiveImages(ctx, cs, index)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("importing archive: no image for this platform found in it")
+	}
+	handler := images.SetChildrenLabels(cs, images.FilterPlatforms(images.ChildrenHandler(cs), platforms.Default()))
+	if err := images.WalkNotEmpty(ctx, handler, index); err != nil {
+		return nil, fmt.Errorf("labelling archive content: %w", err)
+	}
+	return recs, nil
 }
 
 // archiveImages names the images an imported archive index lists, as Docker

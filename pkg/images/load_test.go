@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/containerd/v2/core/images/archive"
 	"github.com/containerd/containerd/v2/plugins/content/local"
 	"github.com/containerd/log"
 	"github.com/containerd/platforms"
@@ -23,25 +21,13 @@ import (
 	"github.com/lumper/lumper/internal/testimage"
 )
 
-// loadArchive runs the steps of Load that need only a content store, in
-// Load's order: the archive's top-level structure (index.json, oci-layout,
-// manifest.json and the blobs they name), the images it names, the GC
-// labels, and every image's manifest and layers (CheckLayer).
+// loadArchive runs the steps of Load that need only a content store:
+// importArchive, then the check of every image's layers (CheckLayer) that
+// Load runs beside unpacking.
 func loadArchive(ctx context.Context, cs content.Store, r io.Reader) ([]images.Image, error) {
-	index, err := archive.ImportIndex(ctx, cs, r)
-	if err != nil {
-		return nil, fmt.Errorf("importing archive: %w", err)
-	}
-	recs, err := archiveImages(ctx, cs, index)
+	recs, err := importArchive(ctx, cs, r)
 	if err != nil {
 		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, errors.New("importing archive: no image for this platform found in it")
-	}
-	handler := images.SetChildrenLabels(cs, images.FilterPlatforms(images.ChildrenHandler(cs), platforms.Default()))
-	if err := images.WalkNotEmpty(ctx, handler, index); err != nil {
-		return nil, fmt.Errorf("labelling archive content: %w", err)
 	}
 	for _, img := range recs {
 		mf, err := images.Manifest(ctx, cs, img.Target, platforms.Default())
@@ -57,7 +43,7 @@ func loadArchive(ctx context.Context, cs content.Store, r io.Reader) ([]images.I
 	return recs, nil
 }
 
-// memLabels is the label store of the fuzzed content store (containerd's
+// memLabels is the label store of the test's content store (containerd's
 // metadata store keeps them in the real one).
 type memLabels struct {
 	mu sync.Mutex

@@ -19,7 +19,6 @@ import (
 	"github.com/distribution/reference"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/images"
 )
@@ -65,7 +64,7 @@ func Pull(ctx context.Context, c *client.Client, ref string, o PullOptions) (Pul
 	if err != nil {
 		return PullResult{}, err
 	}
-	matcher, platform, err := platformMatcher(o.Platform)
+	matcher, platform, err := images.ParsePlatform(o.Platform)
 	if err != nil {
 		return PullResult{}, err
 	}
@@ -217,18 +216,6 @@ func adoptLease(ctx context.Context, ls leases.Manager, from, to leases.Lease) e
 		return fmt.Errorf("deleting lease %s: %w", from.ID, err)
 	}
 	return nil
-}
-
-// platformMatcher parses --platform; "" is this host's platform.
-func platformMatcher(s string) (platforms.MatchComparer, string, error) {
-	if s == "" {
-		return platforms.Default(), platforms.DefaultString(), nil
-	}
-	p, err := platforms.Parse(s)
-	if err != nil {
-		return nil, "", api.Invalidf("invalid --platform %q: %v", s, err)
-	}
-	return platforms.Only(p), platforms.Format(p), nil
 }
 
 // hostOf is the registry of a normalised reference.

@@ -95,7 +95,7 @@ func pushTarget(ctx context.Context, cs content.Store, target ocispec.Descriptor
 			return target, err
 		}
 	}
-	m, p, err := platformMatcher(platform)
+	m, p, err := images.ParsePlatform(platform)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
