@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tasks "github.com/containerd/containerd/api/services/tasks/v1"
+	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/snapshots"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errgrpc"
@@ -130,9 +131,10 @@ func TestRmForce(t *testing.T) {
 }
 
 // assertGone checks that nothing of container id is left in containerd.
-func assertGone(t *testing.T, id, name string) {
+// assertRecordsGone fails unless containerd has no container record, no
+// snapshot and no task for id.
+func assertRecordsGone(t *testing.T, c *containerd.Client, ctx context.Context, id string) {
 	t.Helper()
-	c, ctx := ctd(t)
 	if _, err := c.ContainerService().Get(ctx, id); !errdefs.IsNotFound(err) {
 		t.Fatalf("container record still there: %v", err)
 	}
@@ -142,6 +144,12 @@ func assertGone(t *testing.T, id, name string) {
 	if _, err := c.TaskService().Get(ctx, &tasks.GetRequest{ContainerID: id}); !errdefs.IsNotFound(errgrpc.ToNative(err)) {
 		t.Fatalf("task still there: %v", err)
 	}
+}
+
+func assertGone(t *testing.T, id, name string) {
+	t.Helper()
+	c, ctx := ctd(t)
+	assertRecordsGone(t, c, ctx, id)
 	// The shim exits a moment after containerd deletes the task.
 	eventually(t, 5*time.Second, "the shim of "+id+" to exit", func() bool { return len(shimsOf(id)) == 0 })
 	ls, err := c.LeasesService().List(ctx)

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/containerd/console"
+	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
 )
 
@@ -210,15 +212,7 @@ func TestExecLeavesNoProcesses(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		lumper(t, "exec", name, "true")
 	}
-	c, ctx := ctd(t)
-	ctr, err := c.LoadContainer(ctx, row.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := ctr.Task(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	task, ctx := taskOf(t, row.ID)
 	pids, err := task.Pids(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -256,15 +250,7 @@ func TestExecDetachLeavesNothing(t *testing.T) {
 	if execID == "" {
 		t.Fatal("no exec reaper running for the detached exec")
 	}
-	c, ctx := ctd(t)
-	ctr, err := c.LoadContainer(ctx, row.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := ctr.Task(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	task, ctx := taskOf(t, row.ID)
 	if _, err := task.LoadProcess(ctx, execID, nil); err != nil {
 		t.Fatalf("the detached exec %s is not in containerd while it runs: %v", execID, err)
 	}
@@ -356,4 +342,19 @@ func procArgs(pid int) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+}
+
+// taskOf returns the task of container id, and a context for calls on it.
+func taskOf(t *testing.T, id string) (containerd.Task, context.Context) {
+	t.Helper()
+	c, ctx := ctd(t)
+	ctr, err := c.LoadContainer(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := ctr.Task(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task, ctx
 }

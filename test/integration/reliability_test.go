@@ -18,12 +18,10 @@ import (
 	"testing"
 	"time"
 
-	tasks "github.com/containerd/containerd/api/services/tasks/v1"
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
-	"github.com/containerd/errdefs/pkg/errgrpc"
 	"github.com/containerd/platforms"
 
 	"github.com/lumper/lumper/internal/testimage"
@@ -530,15 +528,7 @@ func TestKilledRunFreesName(t *testing.T) {
 // the host stays clean; a shim whose task containerd still has fails.
 func assertKilledRunGone(t *testing.T, c *containerd.Client, ctx context.Context, id, name string) {
 	t.Helper()
-	if _, err := c.ContainerService().Get(ctx, id); !errdefs.IsNotFound(err) {
-		t.Fatalf("container record still there: %v", err)
-	}
-	if _, err := c.SnapshotService("overlayfs").Stat(ctx, id); !errdefs.IsNotFound(err) {
-		t.Fatalf("snapshot still there: %v", err)
-	}
-	if _, err := c.TaskService().Get(ctx, &tasks.GetRequest{ContainerID: id}); !errdefs.IsNotFound(errgrpc.ToNative(err)) {
-		t.Fatalf("task still there: %v", err)
-	}
+	assertRecordsGone(t, c, ctx, id)
 	deadline := time.Now().Add(5 * time.Second)
 	for len(shimsOf(id)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
