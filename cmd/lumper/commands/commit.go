@@ -11,7 +11,6 @@ import (
 
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -70,7 +69,7 @@ func runCommit(ctx context.Context, o *CommitOptions) error {
 		return err
 	}
 	defer c.Close()
-	if isTerminal(o.Err) {
+	if o.Global.IO.ErrTTY {
 		var p *output.Progress
 		var last int64
 		o.Commit.Progress = func(written, uncompressed int64) {
@@ -249,7 +248,7 @@ terminal.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
-			if o.Output == "" && isTerminal(o.Out) {
+			if o.Output == "" && o.Global.IO.OutTTY {
 				return usageErrorf(cmd, "refusing to write an archive to a terminal: use -o FILE or redirect stdout")
 			}
 			return runSave(cmd.Context(), o)
@@ -304,10 +303,4 @@ func runSave(ctx context.Context, o *SaveOptions) (retErr error) {
 	p := output.NewProgress(o.Err, "Saving", plan.Size)
 	defer p.Done()
 	return images.Save(ctx, c, plan, p.Writer(w))
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -80,7 +80,7 @@ func runExec(ctx context.Context, cmd *cobra.Command, o *ExecOptions) error {
 	}
 	var con console.Console
 	if o.TTY {
-		if con, err = userTerminal(cmd); err != nil {
+		if con, err = userTerminal(cmd, o.Global); err != nil {
 			return err
 		}
 	}

@@ -87,7 +87,7 @@ func runLogin(ctx context.Context, cmd *cobra.Command, o *LoginOptions) error {
 // prompt asks for what is missing on the terminal.
 func (o *LoginOptions) prompt() error {
 	f, ok := o.In.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !ok || !o.Global.IO.InTTY {
 		return fmt.Errorf("give --username and --password-stdin (or --password): there is no terminal to ask on")
 	}
 	if o.Username == "" {

@@ -31,6 +31,8 @@ type GlobalOptions struct {
 	// InsecureRegistries are reached over HTTPS without verification, or
 	// plain HTTP (loopback registries always speak plain HTTP).
 	InsecureRegistries []string
+	// IO are the standard streams every command reads and writes.
+	IO *IOStreams
 }
 
 func envOr(def string, keys ...string) string {
@@ -42,9 +44,13 @@ func envOr(def string, keys ...string) string {
 	return def
 }
 
-// NewRoot builds the lumper command tree.
-func NewRoot() *cobra.Command {
-	g := &GlobalOptions{}
+// NewRoot builds the lumper command tree on the process's own streams.
+func NewRoot() *cobra.Command { return NewRootIO(SystemIO()) }
+
+// NewRootIO builds the lumper command tree on the given streams (unit tests
+// pass TestIO).
+func NewRootIO(streams *IOStreams) *cobra.Command {
+	g := &GlobalOptions{IO: streams}
 	root := &cobra.Command{
 		Use:   "lumper",
 		Short: "A small, fast, Docker-like container manager for containerd",
@@ -58,6 +64,9 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		},
 	}
 	root.CompletionOptions.HiddenDefaultCmd = false
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Address, "address", envOr(client.DefaultAddress, "LUMPER_ADDRESS", "CONTAINERD_ADDRESS"), "containerd socket (env LUMPER_ADDRESS, CONTAINERD_ADDRESS)")
 	pf.StringVarP(&g.Namespace, "namespace", "n", envOr(client.DefaultNamespace, "LUMPER_NAMESPACE"), "containerd namespace (env LUMPER_NAMESPACE)")
@@ -131,7 +140,7 @@ func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Conte
 		return nil, ctx, err
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(os.Stderr, "lumper: warning: %s\n", w)
+		fmt.Fprintf(g.IO.Err, "lumper: warning: %s\n", w)
 	}
 	return c, ctx, nil
 }
@@ -200,8 +209,8 @@ func oneLine(s string) string {
 
 // userTerminal is the terminal on stdin that -t needs for a foreground
 // container or exec process.
-func userTerminal(cmd *cobra.Command) (console.Console, error) {
-	con, err := console.ConsoleFromFile(os.Stdin)
+func userTerminal(cmd *cobra.Command, g *GlobalOptions) (console.Console, error) {
+	con, err := g.IO.Console()
 	if err != nil {
 		return nil, usageErrorf(cmd, "-t needs a terminal on stdin (%v): drop -t when piping", err)
 	}

@@ -33,3 +33,29 @@ func TestExitCodeOneLine(t *testing.T) {
 		}
 	}
 }
+
+// runCmd runs lumper's command tree on test streams, without containerd
+// (every case here must fail or finish before dialing).
+func runCmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	streams, out, errb := TestIO(stdin)
+	root := NewRootIO(streams)
+	root.SetArgs(append([]string{"--address", "/nonexistent/containerd.sock"}, args...))
+	err := root.ExecuteContext(t.Context())
+	code = ExitCode(errb, err)
+	return out.String(), errb.String(), code
+}
+
+// TestUsageErrorsBeforeDialing: flag mistakes are one-line usage errors
+// found before lumper looks for containerd.
+func TestUsageErrorsBeforeDialing(t *testing.T) {
+	for _, args := range [][]string{
+		{"inspect", "--type", "bogus", "x"},
+		{"run", "-it", "busybox"},
+	} {
+		_, stderr, code := runCmd(t, "", args...)
+		if code == 0 || strings.Contains(stderr, "containerd") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("lumper %v: exit %d, stderr %q: want a one-line usage error", args, code, stderr)
+		}
+	}
+}

@@ -144,7 +144,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 	}
 	var con console.Console
 	if o.TTY && !o.Detach {
-		if con, err = userTerminal(cmd); err != nil {
+		if con, err = userTerminal(cmd, o.Global); err != nil {
 			return err
 		}
 	}

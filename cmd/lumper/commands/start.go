@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/containerd/console"
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/container"
@@ -71,7 +69,7 @@ func runStart(ctx context.Context, cmd *cobra.Command, o *StartOptions) error {
 		return err
 	}
 	if tty {
-		con, err := console.ConsoleFromFile(os.Stdin)
+		con, err := o.Global.IO.Console()
 		if err != nil {
 			return usageErrorf(cmd, "container %s has a terminal: attaching needs one on stdin (%v)", ref, err)
 		}

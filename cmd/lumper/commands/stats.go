@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -63,7 +61,7 @@ func runStats(ctx context.Context, o *StatsOptions) error {
 	}
 	container.Sample(ctx, targets)
 	clear := false
-	if f, ok := o.Out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !o.NoStream {
+	if o.Global.IO.OutTTY && !o.NoStream {
 		clear = true
 	}
 	for {
