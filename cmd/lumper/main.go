@@ -12,7 +12,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := commands.NewRoot().ExecuteContext(ctx)
+	cmd, err := commands.NewRoot().ExecuteContextC(ctx)
 	stop()
-	os.Exit(commands.ExitCode(os.Stderr, err))
+	os.Exit(commands.ExitCode(os.Stderr, cmd, err))
 }

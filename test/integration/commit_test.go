@@ -202,7 +202,7 @@ func TestCommitRefusesWhiteoutNames(t *testing.T) {
 			rmOnCleanup(t, name)
 			rmiOnCleanup(t, img)
 			lumper(t, "run", "--name", name, "busybox", "sh", "-c", tt.script)
-			r := mustFail(t, 125, "commit", name, img)
+			r := mustFail(t, 1, "commit", name, img)
 			msg := strings.TrimSpace(r.stderr)
 			if strings.Contains(msg, "\n") || !strings.Contains(msg, tt.path) || !strings.Contains(msg, ".wh.") {
 				t.Fatalf("want one line naming %s, got %q", tt.path, r.stderr)
@@ -278,7 +278,7 @@ func TestCommitRunningContainer(t *testing.T) {
 		} else if r := lumperRun(args...); r.code != 0 {
 			// Unpaused, the writer may remove a file under the differ
 			// (the issue: "even when a commit fails"); it must fail cleanly.
-			if r.code != 125 || !strings.Contains(r.stderr, "changed files while they were being committed") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			if r.code != 1 || !strings.Contains(r.stderr, "changed files while they were being committed") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 				t.Fatalf("unpaused commit: %s", r)
 			}
 		}
@@ -583,7 +583,7 @@ func TestCommitOverExistingName(t *testing.T) {
 	}
 	// Its config is gone with the name, so it cannot be committed any more
 	// (see baseImage in pkg/commit): refused in one line.
-	r := mustFail(t, 125, "commit", user, commitImageName(t, "v2"))
+	r := mustFail(t, 1, "commit", user, commitImageName(t, "v2"))
 	if msg := strings.TrimSpace(r.stderr); !strings.Contains(msg, "no longer exists") || strings.Contains(msg, "\n") {
 		t.Fatalf("commit of a container whose image name moved: %q", r.stderr)
 	}
@@ -624,8 +624,8 @@ func TestCommitTag(t *testing.T) {
 	if imageIDOf(t, c) != id {
 		t.Fatal("tag by ID prefix")
 	}
-	mustFail(t, 125, "tag", "no-such-image:1", c)
-	mustFail(t, 125, "tag", "busybox", "UPPER:case")
+	mustFail(t, 1, "tag", "no-such-image:1", c)
+	mustFail(t, 1, "tag", "busybox", "UPPER:case")
 }
 
 func TestCommitSaveLoadRoundTrip(t *testing.T) {
@@ -691,7 +691,7 @@ func TestCommitSaveLoadRoundTrip(t *testing.T) {
 
 	// Bad input: nothing written.
 	bad := filepath.Join(dir, "bad.tar")
-	mustFail(t, 125, "save", "-o", bad, img, "no-such-image:1")
+	mustFail(t, 1, "save", "-o", bad, img, "no-such-image:1")
 	if _, err := os.Stat(bad); !os.IsNotExist(err) {
 		t.Fatalf("failed save left %s behind", bad)
 	}
@@ -712,7 +712,7 @@ func TestCommitBadInput(t *testing.T) {
 		{"commit", "--compression", "xz", name, "x:1"},
 		{"commit", "-c", "FROM scratch", name, "x:1"},
 	} {
-		r := mustFail(t, 125, args...)
+		r := mustFail(t, 1, args...)
 		if msg := strings.TrimSpace(r.stderr); msg == "" || strings.Contains(msg, "\n") {
 			t.Fatalf("%v: want a one-line error, got %q", args, r.stderr)
 		}
@@ -728,7 +728,7 @@ func TestCommitBadInput(t *testing.T) {
 	if err := c.SnapshotService("overlayfs").Remove(ctx, id); err != nil {
 		t.Fatalf("removing snapshot: %v", err)
 	}
-	r := mustFail(t, 125, "commit", gone, "x:1")
+	r := mustFail(t, 1, "commit", gone, "x:1")
 	if msg := strings.TrimSpace(r.stderr); !strings.Contains(msg, "snapshot") || strings.Contains(msg, "\n") {
 		t.Fatalf("want one line about the snapshot, got %q", r.stderr)
 	}
@@ -744,7 +744,7 @@ func TestCommitBadInput(t *testing.T) {
 	lumper(t, "import", env.images.rootfs, base)
 	lumper(t, "run", "--name", orphan, base, "touch", "/x")
 	lumper(t, "rmi", "-f", base)
-	r = mustFail(t, 125, "commit", orphan, "x:1")
+	r = mustFail(t, 1, "commit", orphan, "x:1")
 	if msg := strings.TrimSpace(r.stderr); !strings.Contains(msg, "no longer exists") || strings.Contains(msg, "\n") {
 		t.Fatalf("want one line about the missing image, got %q", r.stderr)
 	}
@@ -766,7 +766,7 @@ func TestCommitNativeSnapshotter(t *testing.T) {
 		t.Fatalf("native commit: %q", out)
 	}
 	lumper(t, "--snapshotter", "native", "run", "--name", name+"-wh", "busybox", "touch", "/etc/.wh.passwd")
-	r := mustFail(t, 125, "--snapshotter", "native", "commit", name+"-wh", img+"-wh")
+	r := mustFail(t, 1, "--snapshotter", "native", "commit", name+"-wh", img+"-wh")
 	if !strings.Contains(r.stderr, "/etc/.wh.passwd") {
 		t.Fatalf("native: want the .wh. file refused, got %q", r.stderr)
 	}

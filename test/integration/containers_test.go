@@ -93,7 +93,7 @@ func TestDetachedListStopRm(t *testing.T) {
 	}
 
 	// rm of a running container fails and leaves it running.
-	r := mustFail(t, 125, "rm", name)
+	r := mustFail(t, 1, "rm", name)
 	if !strings.Contains(r.stderr, "stop it first") {
 		t.Fatalf("rm error: %q", r.stderr)
 	}
@@ -250,15 +250,15 @@ func TestIDPrefixResolution(t *testing.T) {
 	rmOnCleanup(t, name)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
 	lumper(t, "stop", "-t", "0", id[:5])
-	mustFail(t, 125, "stop", "nonexistent-container")
-	r := mustFail(t, 125, "rm", "ffffffffffffffffffffffff")
+	mustFail(t, 1, "stop", "nonexistent-container")
+	r := mustFail(t, 1, "rm", "ffffffffffffffffffffffff")
 	if !strings.Contains(r.stderr, "no such container") {
 		t.Fatalf("unknown container error: %q", r.stderr)
 	}
 }
 
 func TestUnreachableContainerd(t *testing.T) {
-	r := mustFail(t, 125, "--address", "/nonexistent/containerd.sock", "list")
+	r := mustFail(t, 1, "--address", "/nonexistent/containerd.sock", "list")
 	if !strings.Contains(r.stderr, "/nonexistent/containerd.sock") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("unreachable error should be one line naming the address: %q", r.stderr)
 	}

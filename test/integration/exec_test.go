@@ -54,7 +54,7 @@ func TestExecBasics(t *testing.T) {
 	}
 	mustFail(t, 127, "exec", name, "no-such-cmd")
 	mustFail(t, 126, "exec", name, "/etc/passwd")
-	mustFail(t, 125, "exec", "-u", "nosuchuser", name, "true")
+	mustFail(t, 1, "exec", "-u", "nosuchuser", name, "true")
 }
 
 func regexpLine(out, re string) bool {
@@ -198,11 +198,11 @@ func TestExecStoppedOrUnknownContainer(t *testing.T) {
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "--name", name, "busybox", "true")
-	r := mustFail(t, 125, "exec", name, "true")
+	r := mustFail(t, 1, "exec", name, "true")
 	if !strings.Contains(r.stderr, "not running") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("exec into stopped container: %q", r.stderr)
 	}
-	mustFail(t, 125, "exec", "no-such-container", "true")
+	mustFail(t, 1, "exec", "no-such-container", "true")
 }
 
 func TestExecLeavesNoProcesses(t *testing.T) {

@@ -67,13 +67,13 @@ func TestHostileArchivesRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Close()
-		r := mustFail(t, 125, "load", "-q", "-i", archive)
+		r := mustFail(t, 1, "load", "-q", "-i", archive)
 		if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "invalid layer") {
 			t.Errorf("load %s: %q", name, r.stderr)
 		}
 		rootfs := filepath.Join(dir, name+"-rootfs.tar")
 		os.WriteFile(rootfs, layer, 0o644)
-		r = mustFail(t, 125, "import", rootfs, "hostile-import-"+name+":1")
+		r = mustFail(t, 1, "import", rootfs, "hostile-import-"+name+":1")
 		if !strings.Contains(r.stderr, "invalid layer") {
 			t.Errorf("import %s: %q", name, r.stderr)
 		}
@@ -99,7 +99,7 @@ func TestBrokenArchivesRefused(t *testing.T) {
 		return p
 	}
 	// Truncated in the middle of the layer.
-	r := mustFail(t, 125, "load", "-q", "-i", write("truncated.tar", good[:len(good)/2]))
+	r := mustFail(t, 1, "load", "-q", "-i", write("truncated.tar", good[:len(good)/2]))
 	oneLineError(t, r, "short read")
 	// A manifest naming a blob the archive lacks.
 	var b bytes.Buffer
@@ -108,7 +108,7 @@ func TestBrokenArchivesRefused(t *testing.T) {
 	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: int64(len(manifest))})
 	tw.Write([]byte(manifest))
 	tw.Close()
-	r = mustFail(t, 125, "load", "-q", "-i", write("missing.tar", b.Bytes()))
+	r = mustFail(t, 1, "load", "-q", "-i", write("missing.tar", b.Bytes()))
 	oneLineError(t, r, "image config \"nope.json\" not found")
 	// An OCI archive whose blob does not match its digest.
 	oci, err := os.ReadFile(env.images.oci)
@@ -116,14 +116,14 @@ func TestBrokenArchivesRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	corrupt := corruptBlob(t, oci)
-	r = mustFail(t, 125, "load", "-q", "-i", write("corrupt.tar", corrupt))
+	r = mustFail(t, 1, "load", "-q", "-i", write("corrupt.tar", corrupt))
 	oneLineError(t, r, "not found")
 	// Huge declared size with little data.
 	var h bytes.Buffer
 	tw = tar.NewWriter(&h)
 	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: 1 << 40})
 	tw.Flush()
-	r = mustFail(t, 125, "load", "-q", "-i", write("huge.tar", h.Bytes()))
+	r = mustFail(t, 1, "load", "-q", "-i", write("huge.tar", h.Bytes()))
 	oneLineError(t, r, "unexpected EOF")
 	if after := lumper(t, "images", "-q"); after != imagesBefore {
 		t.Fatalf("broken archives recorded images: %q -> %q", imagesBefore, after)

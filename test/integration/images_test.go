@@ -13,16 +13,16 @@ import (
 // loadInto loads an archive into a fresh namespace and runs it there.
 func loadAndRun(t *testing.T, archive string) {
 	ns := "lt-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	t.Cleanup(func() { lumperRun("-n", ns, "rmi", "-f", "busybox") })
-	out := lumper(t, "-n", ns, "load", "-i", archive)
+	t.Cleanup(func() { lumperRun("--namespace", ns, "rmi", "-f", "busybox") })
+	out := lumper(t, "--namespace", ns, "load", "-i", archive)
 	if strings.TrimSpace(out) != "Loaded image: docker.io/library/busybox:latest" {
 		t.Fatalf("load printed %q", out)
 	}
-	out = lumper(t, "-n", ns, "run", "--rm", "busybox", "echo", "hello from", ns)
+	out = lumper(t, "--namespace", ns, "run", "--rm", "busybox", "echo", "hello from", ns)
 	if out != "hello from "+ns+"\n" {
 		t.Fatalf("run printed %q", out)
 	}
-	imgs := lumper(t, "-n", ns, "images", "--format", "{{.Repository}}:{{.Tag}}")
+	imgs := lumper(t, "--namespace", ns, "images", "--format", "{{.Repository}}:{{.Tag}}")
 	if strings.TrimSpace(imgs) != "busybox:latest" {
 		t.Fatalf("images printed %q", imgs)
 	}
@@ -34,8 +34,8 @@ func TestLoadOCIArchive(t *testing.T) { loadAndRun(t, env.images.oci) }
 
 func TestLoadFromStdin(t *testing.T) {
 	ns := "lt-stdin"
-	t.Cleanup(func() { lumperRun("-n", ns, "rmi", "-f", "busybox") })
-	cmd := lumperCmd("-n", ns, "load")
+	t.Cleanup(func() { lumperRun("--namespace", ns, "rmi", "-f", "busybox") })
+	cmd := lumperCmd("--namespace", ns, "load")
 	f, err := os.Open(env.images.oci)
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +50,11 @@ func TestLoadFromStdin(t *testing.T) {
 
 func TestLoadBadArchive(t *testing.T) {
 	before := lumper(t, "images", "-q")
-	r := mustFail(t, 125, "load", "-i", "/etc/passwd")
+	r := mustFail(t, 1, "load", "-i", "/etc/passwd")
 	if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("error is not one line: %q", r.stderr)
 	}
-	mustFail(t, 125, "load", "-i", "/nonexistent.tar")
+	mustFail(t, 1, "load", "-i", "/nonexistent.tar")
 	if after := lumper(t, "images", "-q"); after != before {
 		t.Fatalf("images changed after failed loads: %q -> %q", before, after)
 	}
@@ -87,9 +87,9 @@ func TestImportRootfs(t *testing.T) {
 }
 
 func TestImportBadInput(t *testing.T) {
-	mustFail(t, 125, "import", env.images.rootfs, "UPPER:case")
-	mustFail(t, 125, "import", "/nonexistent", "x:1")
-	mustFail(t, 125, "import", "-c", "FROB x", env.images.rootfs, "x:1")
+	mustFail(t, 1, "import", env.images.rootfs, "UPPER:case")
+	mustFail(t, 1, "import", "/nonexistent", "x:1")
+	mustFail(t, 1, "import", "-c", "FROB x", env.images.rootfs, "x:1")
 	if out := lumper(t, "images", "--format", "{{.Repository}}"); strings.Contains("\n"+out, "\nx\n") {
 		t.Fatalf("a failed import left an image: %q", out)
 	}
@@ -129,13 +129,13 @@ func TestRmiRefusesImageInUse(t *testing.T) {
 	name := uniqueName(t)
 	lumper(t, "run", "--name", name, "inuse:1", "true")
 	rmOnCleanup(t, name)
-	r := mustFail(t, 125, "rmi", "inuse:1")
+	r := mustFail(t, 1, "rmi", "inuse:1")
 	if !strings.Contains(r.stderr, "used by container") {
 		t.Fatalf("rmi error: %q", r.stderr)
 	}
 	lumper(t, "rm", name)
 	lumper(t, "rmi", "inuse:1")
-	mustFail(t, 125, "rmi", "inuse:1")
+	mustFail(t, 1, "rmi", "inuse:1")
 
 	// -f removes it anyway; the container keeps its root file system and
 	// still starts.

@@ -77,7 +77,7 @@ func TestLifecycleCreateStartPauseRenameKillWaitRestart(t *testing.T) {
 	if r := lifecycleListed(t, name); r.Status != "paused" {
 		t.Fatalf("after pause: %+v", r)
 	}
-	mustFail(t, 125, "pause", name)
+	mustFail(t, 1, "pause", name)
 	lumper(t, "unpause", name)
 	if r := lifecycleListed(t, name); r.Status != "running" {
 		t.Fatalf("after unpause: %+v", r)
@@ -93,8 +93,8 @@ func TestLifecycleCreateStartPauseRenameKillWaitRestart(t *testing.T) {
 	lumper(t, "run", "--rm", "--network", "none", "--name", name, "busybox", "true")
 	lumper(t, "rename", id[:12], name)
 
-	oneLineError(t, mustFail(t, 125, "kill", "-s", "NOSUCHSIG", name), "invalid signal")
-	oneLineError(t, mustFail(t, 125, "kill", "-s", "99", name), "invalid signal")
+	oneLineError(t, mustFail(t, 1, "kill", "-s", "NOSUCHSIG", name), "invalid signal")
+	oneLineError(t, mustFail(t, 1, "kill", "-s", "99", name), "invalid signal")
 	lumper(t, "kill", "-s", "SIGKILL", name)
 	if out := strings.TrimSpace(lumper(t, "wait", name)); out != "137" {
 		t.Fatalf("wait after kill: %q", out)
@@ -104,7 +104,7 @@ func TestLifecycleCreateStartPauseRenameKillWaitRestart(t *testing.T) {
 	if out := strings.TrimSpace(lumper(t, "wait", id[:12])); out != "137" {
 		t.Fatalf("wait on a reaped container: %q", out)
 	}
-	oneLineError(t, mustFail(t, 125, "kill", name), "not running")
+	oneLineError(t, mustFail(t, 1, "kill", name), "not running")
 
 	lumper(t, "restart", "-t", "1", name)
 	if r := lifecycleListed(t, name); r.Status != "running" {
@@ -219,7 +219,7 @@ func TestRestartAlwaysKilledFromHostAndStop(t *testing.T) {
 	if row := lifecycleListed(t, name); row.Status != "exited" || row.ExitCode != 137 {
 		t.Fatalf("an always container came back after kill: %+v", row)
 	}
-	mustFail(t, 125, "start", "-a", name)
+	mustFail(t, 1, "start", "-a", name)
 }
 
 // killContainerd SIGKILLs the test's containerd and waits until it is gone.
@@ -543,13 +543,13 @@ func TestCpRefusesEscapes(t *testing.T) {
 	}
 	// ".." above the container's root is refused outright.
 	rel := "../../../../../../../.." + victim + "/pwned"
-	oneLineError(t, mustFail(t, 125, "cp", file, name+":"+rel), "leaves the container's root")
-	oneLineError(t, mustFail(t, 125, "cp", name+":../../../../etc/shadow", filepath.Join(host, "shadow")), "leaves the container's root")
+	oneLineError(t, mustFail(t, 1, "cp", file, name+":"+rel), "leaves the container's root")
+	oneLineError(t, mustFail(t, 1, "cp", name+":../../../../etc/shadow", filepath.Join(host, "shadow")), "leaves the container's root")
 	// A symlink whose target climbs out of the root is refused, both ways;
 	// an absolute one is a path in the container and resolves inside it.
 	lumper(t, "exec", name, "sh", "-c", "mkdir -p "+victim+" && ln -s ../../../../../../.."+victim+" /rel && ln -s "+victim+" /abs && ln -s ../../../../etc /etcout")
-	oneLineError(t, mustFail(t, 125, "cp", file, name+":/rel/viarel"), "/rel is a symlink that points outside the container's root")
-	oneLineError(t, mustFail(t, 125, "cp", name+":/etcout/hostname", filepath.Join(host, "hostname")), "/etcout is a symlink that points outside")
+	oneLineError(t, mustFail(t, 1, "cp", file, name+":/rel/viarel"), "/rel is a symlink that points outside the container's root")
+	oneLineError(t, mustFail(t, 1, "cp", name+":/etcout/hostname", filepath.Join(host, "hostname")), "/etcout is a symlink that points outside")
 	if _, err := os.Stat(filepath.Join(host, "hostname")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a refused copy wrote %s: %v", filepath.Join(host, "hostname"), err)
 	}
@@ -569,7 +569,7 @@ func TestCpRefusesEscapes(t *testing.T) {
 	_, _ = tw.Write([]byte("x\n"))
 	_ = tw.Close()
 	r := lumperStdin(buf.Bytes(), "cp", "-", name+":/tmp")
-	if r.code != 125 {
+	if r.code != 1 {
 		t.Fatalf("cp of an escaping tar stream: %s", r)
 	}
 	oneLineError(t, r, "leaves the destination")
@@ -579,8 +579,8 @@ func TestCpRefusesEscapes(t *testing.T) {
 	}
 	// The same refusals on a stopped container.
 	lumper(t, "stop", "-t", "0", name)
-	oneLineError(t, mustFail(t, 125, "cp", file, name+":"+rel), "leaves the container's root")
-	oneLineError(t, mustFail(t, 125, "cp", file, name+":/rel/stopped"), "points outside the container's root")
+	oneLineError(t, mustFail(t, 1, "cp", file, name+":"+rel), "leaves the container's root")
+	oneLineError(t, mustFail(t, 1, "cp", file, name+":/rel/stopped"), "points outside the container's root")
 	lumper(t, "cp", file, name+":/abs/stopped")
 	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
 		t.Fatalf("written outside the stopped container: %v", entries)

@@ -177,6 +177,24 @@ func mustFail(t *testing.T, code int, args ...string) result {
 	return r
 }
 
+// errorCode is the exit code Docker gives a failing invocation: 125 for the
+// errors of run and create themselves, 1 for every other command.
+func errorCode(args []string) int {
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "--namespace", "--address", "--data-root", "--snapshotter", "--cni-path", "--insecure-registry":
+			i++
+		case "run", "create":
+			return 125
+		default:
+			if !strings.HasPrefix(args[i], "-") {
+				return 1
+			}
+		}
+	}
+	return 1
+}
+
 // uniqueName derives a container name from the test name.
 func uniqueName(t *testing.T) string {
 	n := strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))

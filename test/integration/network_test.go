@@ -340,7 +340,7 @@ func TestNetworkUserDefined(t *testing.T) {
 		len(infos[0].Containers) != 1 || infos[0].Containers[0].IPAddress != ns.IPAddress {
 		t.Fatalf("network inspect: %v %+v", err, infos)
 	}
-	r := mustFail(t, 125, "network", "rm", net)
+	r := mustFail(t, 1, "network", "rm", net)
 	if !strings.Contains(r.stderr, "used by container") {
 		t.Fatalf("network rm of a used network: %s", r.stderr)
 	}
@@ -371,7 +371,7 @@ func TestNetworkRmOtherNamespace(t *testing.T) {
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "--network", net, "busybox", "sleep", "60")
-	r := mustFail(t, 125, "-n", other, "network", "rm", net)
+	r := mustFail(t, 1, "--namespace", other, "network", "rm", net)
 	if msg := strings.TrimSpace(r.stderr); strings.Contains(msg, "\n") || !strings.Contains(msg, "used by container "+name) ||
 		!strings.Contains(msg, `namespace "`+testNamespace+`"`) {
 		t.Fatalf("network rm from namespace %s of a network used in %s: want one line naming %s and its namespace, got %q", other, testNamespace, name, r.stderr)
@@ -387,7 +387,7 @@ func TestNetworkRmOtherNamespace(t *testing.T) {
 		t.Fatalf("container lost its address %q after a refused rm: %q", ip, out)
 	}
 	lumper(t, "rm", "-f", name)
-	lumper(t, "-n", other, "network", "rm", net)
+	lumper(t, "--namespace", other, "network", "rm", net)
 	if out := lumper(t, "network", "ls", "-q"); slices.Contains(strings.Fields(out), net) {
 		t.Fatalf("network still listed after rm:\n%s", out)
 	}
@@ -490,7 +490,7 @@ func TestNetworkBadInput(t *testing.T) {
 		{[]string{"network", "create", "bridge"}, "reserved"},
 		{[]string{"network", "rm", "nosuchnet"}, "not found"},
 	} {
-		r := mustFail(t, 125, c.args...)
+		r := mustFail(t, errorCode(c.args), c.args...)
 		if !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 {
 			t.Errorf("%v: want one line with %q, got %q", c.args, c.want, r.stderr)
 		}

@@ -172,13 +172,14 @@ func lumperOK(t *testing.T, env []string, args ...string) result {
 	return r
 }
 
-// failsWith runs lumper, and checks it exits 125 with one line on stderr
-// that contains want.
+// failsWith runs lumper, and checks it exits as Docker would (125 for run
+// and create, 1 for other commands) with one line on stderr that contains
+// want.
 func failsWith(t *testing.T, env []string, want string, args ...string) {
 	t.Helper()
 	r := lumperEnv(env, nil, args...)
-	if r.code != 125 {
-		t.Fatalf("lumper %s: want exit 125, got %s", strings.Join(args, " "), r)
+	if code := errorCode(args); r.code != code {
+		t.Fatalf("lumper %s: want exit %d, got %s", strings.Join(args, " "), code, r)
 	}
 	msg := strings.TrimSpace(r.stderr)
 	if strings.Contains(msg, "\n") || !strings.Contains(msg, want) {
@@ -207,8 +208,8 @@ func tagImage(t *testing.T, src, dst string) {
 func regNS(t *testing.T, suffix string) string {
 	ns := "reg-" + uniqueName(t) + suffix
 	t.Cleanup(func() {
-		for _, id := range strings.Fields(lumperRun("-n", ns, "images", "--format", "{{.Name}}").stdout) {
-			lumperRun("-n", ns, "rmi", "-f", id)
+		for _, id := range strings.Fields(lumperRun("--namespace", ns, "images", "--format", "{{.Name}}").stdout) {
+			lumperRun("--namespace", ns, "rmi", "-f", id)
 		}
 	})
 	return ns
@@ -228,7 +229,7 @@ func pullLeases(t *testing.T, ns string) []leases.Lease {
 // imageID is the ID `lumper images` shows for name in a namespace.
 func imageID(t *testing.T, ns, name string) string {
 	t.Helper()
-	for _, line := range strings.Split(lumperRun("-n", ns, "images", "--format", "{{.Name}} {{.ID}}").stdout, "\n") {
+	for _, line := range strings.Split(lumperRun("--namespace", ns, "images", "--format", "{{.Name}} {{.ID}}").stdout, "\n") {
 		if n, id, ok := strings.Cut(line, " "); ok && n == name {
 			return id
 		}
@@ -258,14 +259,14 @@ func TestRegistryPushPullRun(t *testing.T) {
 	}
 
 	ns := regNS(t, "")
-	r = lumperOK(t, denv, "-n", ns, "pull", ref)
+	r = lumperOK(t, denv, "--namespace", ns, "pull", ref)
 	if r.stdout != ref+"\n" || !strings.Contains(r.stderr, "Status: Downloaded newer image for "+ref) {
 		t.Fatalf("pull printed %s", r)
 	}
-	if out := lumperOK(t, denv, "-n", ns, "run", "--rm", ref, "echo", "pulled"); out.stdout != "pulled\n" {
+	if out := lumperOK(t, denv, "--namespace", ns, "run", "--rm", ref, "echo", "pulled"); out.stdout != "pulled\n" {
 		t.Fatalf("run of the pulled image: %s", out)
 	}
-	if r := lumperOK(t, denv, "-n", ns, "pull", ref); !strings.Contains(r.stderr, "Image is up to date") {
+	if r := lumperOK(t, denv, "--namespace", ns, "pull", ref); !strings.Contains(r.stderr, "Image is up to date") {
 		t.Fatalf("second pull: %s", r)
 	}
 	if n := len(pullLeases(t, ns)); n != 0 {
@@ -273,12 +274,12 @@ func TestRegistryPushPullRun(t *testing.T) {
 	}
 	// rmi, pull again, run: the same ID as the pushed image.
 	want := imageID(t, testNamespace, ref)
-	lumperOK(t, denv, "-n", ns, "rmi", ref)
-	lumperOK(t, denv, "-n", ns, "image", "pull", "-q", ref)
+	lumperOK(t, denv, "--namespace", ns, "rmi", ref)
+	lumperOK(t, denv, "--namespace", ns, "image", "pull", "-q", ref)
 	if got := imageID(t, ns, ref); got != want || want == "" {
 		t.Fatalf("pulled image ID %q, pushed %q", got, want)
 	}
-	if out := lumperOK(t, denv, "-n", ns, "run", "--rm", ref, "echo", "again"); out.stdout != "again\n" {
+	if out := lumperOK(t, denv, "--namespace", ns, "run", "--rm", ref, "echo", "again"); out.stdout != "again\n" {
 		t.Fatalf("run after re-pull: %s", out)
 	}
 }
@@ -292,9 +293,9 @@ func TestRegistryPushImported(t *testing.T) {
 	t.Cleanup(func() { lumperRun("rmi", "-f", ref) })
 	lumperOK(t, denv, "import", "-c", `CMD ["sh", "-c", "echo made here: $ORIGIN"]`, "-c", "ENV ORIGIN=import", env.images.rootfs, ref)
 	lumperOK(t, denv, "push", ref)
-	lumperOK(t, denv, "-n", "other", "pull", "-q", ref)
-	t.Cleanup(func() { lumperRun("-n", "other", "rmi", "-f", ref) })
-	if r := lumperOK(t, denv, "-n", "other", "run", "--rm", ref); r.stdout != "made here: import\n" {
+	lumperOK(t, denv, "--namespace", "other", "pull", "-q", ref)
+	t.Cleanup(func() { lumperRun("--namespace", "other", "rmi", "-f", ref) })
+	if r := lumperOK(t, denv, "--namespace", "other", "run", "--rm", ref); r.stdout != "made here: import\n" {
 		t.Fatalf("run of the round-tripped image: %s", r)
 	}
 }
@@ -312,8 +313,8 @@ func TestRegistryPushCommitted(t *testing.T) {
 	lumperOK(t, denv, "commit", name, ref)
 	lumperOK(t, denv, "push", "-q", ref)
 	ns := regNS(t, "")
-	lumperOK(t, denv, "-n", ns, "pull", "-q", ref)
-	if r := lumperOK(t, denv, "-n", ns, "run", "--rm", ref, "cat", "/greeting"); r.stdout != "committed\n" {
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", ref)
+	if r := lumperOK(t, denv, "--namespace", ns, "run", "--rm", ref, "cat", "/greeting"); r.stdout != "committed\n" {
 		t.Fatalf("run of the pulled commit: %s", r)
 	}
 }
@@ -328,7 +329,7 @@ func TestLoginLogout(t *testing.T) {
 
 	failsWith(t, denv, "authentication required: log in with 'lumper login "+reg.host+"'", "push", "-q", ref)
 	r := lumperEnv(denv, []byte("wrong\n"), "login", "-u", regUser, "--password-stdin", reg.host)
-	if r.code != 125 || strings.TrimSpace(r.stderr) != "lumper: logging in to "+reg.host+": unauthorized: incorrect username or password" {
+	if r.code != 1 || strings.TrimSpace(r.stderr) != "lumper: logging in to "+reg.host+": unauthorized: incorrect username or password" {
 		t.Fatalf("login with a wrong password: %s", r)
 	}
 	if _, err := os.Stat(cfgFile); !os.IsNotExist(err) {
@@ -352,8 +353,8 @@ func TestLoginLogout(t *testing.T) {
 		t.Fatalf("config.json mode %v", fi.Mode())
 	}
 	lumperOK(t, denv, "push", "-q", ref)
-	lumperOK(t, denv, "-n", ns, "pull", "-q", ref)
-	if r := lumperOK(t, denv, "-n", ns, "run", "--rm", ref, "echo", "private"); r.stdout != "private\n" {
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", ref)
+	if r := lumperOK(t, denv, "--namespace", ns, "run", "--rm", ref, "echo", "private"); r.stdout != "private\n" {
 		t.Fatalf("run: %s", r)
 	}
 
@@ -367,15 +368,15 @@ func TestLoginLogout(t *testing.T) {
 	if r := lumperOK(t, denv, "logout", reg.host); !strings.HasPrefix(r.stdout, "Not logged in") {
 		t.Fatalf("second logout: %s", r)
 	}
-	lumperOK(t, denv, "-n", ns, "rmi", ref)
-	failsWith(t, denv, "access denied", "-n", ns, "pull", "-q", ref)
+	lumperOK(t, denv, "--namespace", ns, "rmi", ref)
+	failsWith(t, denv, "access denied", "--namespace", ns, "pull", "-q", ref)
 
 	// Stored credentials the registry refuses.
 	if err := os.WriteFile(cfgFile, []byte(`{"auths":{"`+reg.host+`":{"auth":"`+base64.StdEncoding.EncodeToString([]byte(regUser+":nope"))+`"}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	failsWith(t, denv, "refused the stored credentials", "-n", ns, "pull", "-q", ref)
-	if out := lumperRun("-n", ns, "images", "-q"); strings.TrimSpace(out.stdout) != "" {
+	failsWith(t, denv, "refused the stored credentials", "--namespace", ns, "pull", "-q", ref)
+	if out := lumperRun("--namespace", ns, "images", "-q"); strings.TrimSpace(out.stdout) != "" {
 		t.Fatalf("failed pulls left images: %q", out.stdout)
 	}
 }
@@ -430,16 +431,16 @@ func TestPullErrors(t *testing.T) {
 	tagImage(t, busyboxRef, ref)
 	lumperOK(t, denv, "push", "-q", ref)
 
-	failsWith(t, denv, "not found: "+reg.host+" has no such repository or tag", "-n", ns, "pull", "-q", reg.host+"/library/busybox:nope")
-	failsWith(t, denv, "not found", "-n", ns, "pull", "-q", reg.host+"/no/such:1")
+	failsWith(t, denv, "not found: "+reg.host+" has no such repository or tag", "--namespace", ns, "pull", "-q", reg.host+"/library/busybox:nope")
+	failsWith(t, denv, "not found", "--namespace", ns, "pull", "-q", reg.host+"/no/such:1")
 	down := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	failsWith(t, denv, "cannot reach registry "+down+": connection refused", "-n", ns, "pull", "-q", down+"/x:1")
+	failsWith(t, denv, "cannot reach registry "+down+": connection refused", "--namespace", ns, "pull", "-q", down+"/x:1")
 	tagImage(t, busyboxRef, down+"/x:1")
 	failsWith(t, denv, "cannot reach registry "+down, "push", "-q", down+"/x:1")
-	failsWith(t, denv, "invalid reference", "-n", ns, "pull", "-q", "bad@@ref")
-	failsWith(t, denv, "invalid reference", "-n", ns, "pull", "-q", "Upper/Case:1")
-	failsWith(t, denv, "invalid --platform", "-n", ns, "pull", "-q", "--platform", "a/b/c/d", ref)
-	failsWith(t, denv, "is for platform linux/"+runtime.GOARCH+", not linux/s390x", "-n", ns, "pull", "-q", "--platform", "linux/s390x", ref)
+	failsWith(t, denv, "invalid reference", "--namespace", ns, "pull", "-q", "bad@@ref")
+	failsWith(t, denv, "invalid reference", "--namespace", ns, "pull", "-q", "Upper/Case:1")
+	failsWith(t, denv, "invalid --platform", "--namespace", ns, "pull", "-q", "--platform", "a/b/c/d", ref)
+	failsWith(t, denv, "is for platform linux/"+runtime.GOARCH+", not linux/s390x", "--namespace", ns, "pull", "-q", "--platform", "linux/s390x", ref)
 	failsWith(t, denv, "no such image", "push", "-q", reg.host+"/never/named:1")
 
 	// A registry whose manifest does not match its digest. containerd
@@ -451,16 +452,16 @@ func TestPullErrors(t *testing.T) {
 	lumperOK(t, denv, "rmi", fresh)
 	p := newProxy(t, reg.host)
 	p.tamper.Store(true)
-	failsWith(t, denv, "does not match its digest", "-n", ns, "pull", "-q", p.host+"/fresh/image:1")
+	failsWith(t, denv, "does not match its digest", "--namespace", ns, "pull", "-q", p.host+"/fresh/image:1")
 
-	if out := lumperRun("-n", ns, "images", "-q"); strings.TrimSpace(out.stdout) != "" {
+	if out := lumperRun("--namespace", ns, "images", "-q"); strings.TrimSpace(out.stdout) != "" {
 		t.Fatalf("failed pulls left images: %q", out.stdout)
 	}
 	if n := len(pullLeases(t, ns)); n != 0 {
 		t.Fatalf("failed pulls left %d leases", n)
 	}
 	p.tamper.Store(false)
-	lumperOK(t, denv, "-n", ns, "pull", "-q", p.host+"/fresh/image:1")
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", p.host+"/fresh/image:1")
 }
 
 // A registry reached by a name that is not a loopback literal is spoken to
@@ -483,8 +484,8 @@ func TestPullInsecureRegistry(t *testing.T) {
 	failsWith(t, denv, host+" speaks plain HTTP: allow it with --insecure-registry "+host, "push", "-q", ref)
 	lumperOK(t, denv, "--insecure-registry", host, "push", "-q", ref)
 	ns := regNS(t, "")
-	failsWith(t, denv, "--insecure-registry", "-n", ns, "pull", "-q", ref)
-	lumperOK(t, denv, "-n", ns, "pull", "-q", "--insecure-registry", name, ref)
+	failsWith(t, denv, "--insecure-registry", "--namespace", ns, "pull", "-q", ref)
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", "--insecure-registry", name, ref)
 }
 
 func TestPullMultiPlatform(t *testing.T) {
@@ -499,17 +500,17 @@ func TestPullMultiPlatform(t *testing.T) {
 	lumperOK(t, denv, "push", "-q", ref)
 
 	ns := regNS(t, "")
-	lumperOK(t, denv, "-n", ns, "pull", "-q", ref)
-	if r := lumperOK(t, denv, "-n", ns, "run", "--rm", ref, "echo", "host platform"); r.stdout != "host platform\n" {
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", ref)
+	if r := lumperOK(t, denv, "--namespace", ns, "run", "--rm", ref, "echo", "host platform"); r.stdout != "host platform\n" {
 		t.Fatalf("run: %s", r)
 	}
-	failsWith(t, denv, "no variant for platform linux/s390x", "-n", ns, "pull", "-q", "--platform", "linux/s390x", ref)
+	failsWith(t, denv, "no variant for platform linux/s390x", "--namespace", ns, "pull", "-q", "--platform", "linux/s390x", ref)
 	// The index says which manifest is for which platform.
-	lumperOK(t, denv, "-n", ns, "pull", "-q", "--platform", "linux/"+other, ref)
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", "--platform", "linux/"+other, ref)
 	// The pulled index lacks nothing here (both entries share the
 	// manifest), so it is pushed whole to a new name.
 	ns2 := regNS(t, "-2")
-	lumperOK(t, denv, "-n", ns2, "pull", "-q", ref)
+	lumperOK(t, denv, "--namespace", ns2, "pull", "-q", ref)
 }
 
 // TestRunPlatform: run --platform picks that platform's manifest of an
@@ -534,21 +535,21 @@ func TestRunPlatform(t *testing.T) {
 
 	ns := regNS(t, "")
 	// The host's platform only.
-	lumperOK(t, denv, "-n", ns, "pull", "-q", ref)
-	if r := lumperEnv(denv, nil, "-n", ns, "run", "--rm", "--network", "none", ref, "cat", "/platform"); r.code == 0 {
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", ref)
+	if r := lumperEnv(denv, nil, "--namespace", ns, "run", "--rm", "--network", "none", ref, "cat", "/platform"); r.code == 0 {
 		t.Fatalf("the host's manifest has the other platform's file: %s", r)
 	}
 	failsWith(t, denv, "has no content for platform linux/"+other+" here: pull it with 'lumper pull --platform linux/"+other,
-		"-n", ns, "run", "--rm", "--pull", "never", "--platform", "linux/"+other, ref, "cat", "/platform")
+		"--namespace", ns, "run", "--rm", "--pull", "never", "--platform", "linux/"+other, ref, "cat", "/platform")
 	// Missing content for the platform is pulled.
-	if r := lumperOK(t, denv, "-n", ns, "run", "--rm", "--network", "none", "--platform", "linux/"+other, ref, "cat", "/platform"); r.stdout != other+"\n" {
+	if r := lumperOK(t, denv, "--namespace", ns, "run", "--rm", "--network", "none", "--platform", "linux/"+other, ref, "cat", "/platform"); r.stdout != other+"\n" {
 		t.Fatalf("run --platform linux/%s: %s", other, r)
 	}
 	// Both are here now; the default is still the host's.
-	if r := lumperEnv(denv, nil, "-n", ns, "run", "--rm", "--network", "none", ref, "cat", "/platform"); r.code == 0 {
+	if r := lumperEnv(denv, nil, "--namespace", ns, "run", "--rm", "--network", "none", ref, "cat", "/platform"); r.code == 0 {
 		t.Fatalf("after pulling linux/%s, run without --platform used it: %s", other, r)
 	}
-	failsWith(t, denv, `invalid --platform "a/b/c/d"`, "-n", ns, "run", "--rm", "--platform", "a/b/c/d", ref, "true")
+	failsWith(t, denv, `invalid --platform "a/b/c/d"`, "--namespace", ns, "run", "--rm", "--platform", "a/b/c/d", ref, "true")
 }
 
 // makeIndexOf names a multi-platform index with one entry per architecture,
@@ -612,11 +613,11 @@ func TestRunPull(t *testing.T) {
 	lumperOK(t, denv, "import", "-c", "ENV VERSION=2", env.images.rootfs, v2)
 
 	show := []string{"sh", "-c", "echo v$VERSION"}
-	failsWith(t, denv, "unable to find image", append([]string{"-n", ns, "run", "--rm", "--pull", "never", ref}, show...)...)
-	if r := mustFail(t, 125, append([]string{"-n", ns, "run", "--rm", "--pull", "sometimes", ref}, show...)...); !strings.Contains(r.stderr, "invalid --pull") {
+	failsWith(t, denv, "unable to find image", append([]string{"--namespace", ns, "run", "--rm", "--pull", "never", ref}, show...)...)
+	if r := mustFail(t, 125, append([]string{"--namespace", ns, "run", "--rm", "--pull", "sometimes", ref}, show...)...); !strings.Contains(r.stderr, "invalid --pull") {
 		t.Fatalf("--pull sometimes: %s", r)
 	}
-	r := lumperOK(t, denv, append([]string{"-n", ns, "run", "--rm", ref}, show...)...)
+	r := lumperOK(t, denv, append([]string{"--namespace", ns, "run", "--rm", ref}, show...)...)
 	if r.stdout != "v\n" || !strings.Contains(r.stderr, "Pulling from") {
 		t.Fatalf("run pulling a missing image: %s", r)
 	}
@@ -625,24 +626,24 @@ func TestRunPull(t *testing.T) {
 	tagImage(t, v2, ref)
 	lumperOK(t, denv, "push", "-q", ref)
 
-	r = lumperOK(t, denv, append([]string{"-n", ns, "run", "--rm", "--pull", "missing", ref}, show...)...)
+	r = lumperOK(t, denv, append([]string{"--namespace", ns, "run", "--rm", "--pull", "missing", ref}, show...)...)
 	if r.stdout != "v\n" || strings.Contains(r.stderr, "Pulling") {
 		t.Fatalf("--pull missing with the image here: %s", r)
 	}
-	r = lumperOK(t, denv, append([]string{"-n", ns, "run", "--rm", "--pull", "always", ref}, show...)...)
+	r = lumperOK(t, denv, append([]string{"--namespace", ns, "run", "--rm", "--pull", "always", ref}, show...)...)
 	if r.stdout != "v2\n" || !strings.Contains(r.stderr, "Downloaded newer image") {
 		t.Fatalf("--pull always: %s", r)
 	}
 	reg.stop()
-	r = lumperOK(t, denv, append([]string{"-n", ns, "run", "--rm", ref}, show...)...)
+	r = lumperOK(t, denv, append([]string{"--namespace", ns, "run", "--rm", ref}, show...)...)
 	if r.stdout != "v2\n" {
 		t.Fatalf("run with the registry down and the image here: %s", r)
 	}
-	r = lumperEnv(denv, nil, append([]string{"-n", ns, "run", "--rm", "--pull", "always", ref}, show...)...)
+	r = lumperEnv(denv, nil, append([]string{"--namespace", ns, "run", "--rm", "--pull", "always", ref}, show...)...)
 	if r.code != 125 || !strings.HasSuffix(r.stderr, ": cannot reach registry "+reg.host+": connection refused\n") {
 		t.Fatalf("--pull always with the registry down: %s", r)
 	}
-	if out := lumperRun("-n", ns, "ps", "-a", "-q"); strings.TrimSpace(out.stdout) != "" {
+	if out := lumperRun("--namespace", ns, "ps", "-a", "-q"); strings.TrimSpace(out.stdout) != "" {
 		t.Fatalf("failed runs left containers: %q", out.stdout)
 	}
 }
@@ -664,17 +665,17 @@ func TestPullResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	lumperOK(t, denv, "-n", srcNS, "load", "-q", "-i", archive)
-	lumperOK(t, denv, "-n", srcNS, "push", "-q", ref)
+	lumperOK(t, denv, "--namespace", srcNS, "load", "-q", "-i", archive)
+	lumperOK(t, denv, "--namespace", srcNS, "push", "-q", ref)
 	// containerd shares blobs between namespaces: remove the source so that
 	// the pull below has to download the layer.
-	lumperOK(t, denv, "-n", srcNS, "rmi", ref)
+	lumperOK(t, denv, "--namespace", srcNS, "rmi", ref)
 
 	p := newProxy(t, reg.host)
 	p.throttle.Store(true)
 	pref := p.host + "/big/busybox:1"
 	ns := regNS(t, "")
-	cmd := lumperCmd("-n", ns, "pull", "-q", pref)
+	cmd := lumperCmd("--namespace", ns, "pull", "-q", pref)
 	cmd.Env = append(cmd.Env, denv...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -684,10 +685,10 @@ func TestPullResume(t *testing.T) {
 	eventually(t, 30*time.Second, "the pull to fetch 2 MiB", func() bool { return p.served.Load() > 2<<20 })
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 125 || !strings.Contains(stderr.String(), "interrupted") {
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
 		t.Fatalf("interrupted pull: %v: %s", err, stderr.String())
 	}
-	if out := lumperRun("-n", ns, "images", "-q"); strings.TrimSpace(out.stdout) != "" {
+	if out := lumperRun("--namespace", ns, "images", "-q"); strings.TrimSpace(out.stdout) != "" {
 		t.Fatalf("an interrupted pull recorded an image: %q", out.stdout)
 	}
 	if ls := pullLeases(t, ns); len(ls) != 1 {
@@ -695,14 +696,14 @@ func TestPullResume(t *testing.T) {
 	}
 
 	p.throttle.Store(false)
-	lumperOK(t, denv, "-n", ns, "pull", "-q", pref)
+	lumperOK(t, denv, "--namespace", ns, "pull", "-q", pref)
 	if !p.sawRange() {
 		t.Fatal("the second pull fetched the interrupted layer from the start")
 	}
 	if ls := pullLeases(t, ns); len(ls) != 0 {
 		t.Fatalf("%d pull leases left after the resumed pull", len(ls))
 	}
-	if r := lumperOK(t, denv, "-n", ns, "run", "--rm", pref, "sh", "-c", "wc -c < /data/random"); strings.TrimSpace(r.stdout) != strconv.Itoa(16<<20) {
+	if r := lumperOK(t, denv, "--namespace", ns, "run", "--rm", pref, "sh", "-c", "wc -c < /data/random"); strings.TrimSpace(r.stdout) != strconv.Itoa(16<<20) {
 		t.Fatalf("resumed layer content: %s", r)
 	}
 	// Nothing dangles: once the image is removed, its layers are gone.
@@ -715,7 +716,7 @@ func TestPullResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lumperOK(t, denv, "-n", ns, "rmi", pref)
+	lumperOK(t, denv, "--namespace", ns, "rmi", pref)
 	for _, l := range layers.Layers {
 		if _, err := c.ContentStore().Info(nsCtx(ns), l.Digest); !errdefs.IsNotFound(err) {
 			t.Fatalf("layer %s still in the content store after rmi: %v", l.Digest, err)

@@ -274,7 +274,7 @@ func TestTop(t *testing.T) {
 	stopped := uniqueName(t) + "-stopped"
 	rmOnCleanup(t, stopped)
 	lumper(t, "run", "--name", stopped, "busybox", "true")
-	mustFail(t, 125, "top", stopped)
+	mustFail(t, 1, "top", stopped)
 }
 
 // TestCPUQuotaAndPidsLimitInCgroup: --cpus becomes a CFS quota over the

@@ -69,14 +69,14 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 	root.SetErr(streams.Err)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Address, "address", envOr(client.DefaultAddress, "LUMPER_ADDRESS", "CONTAINERD_ADDRESS"), "containerd socket (env LUMPER_ADDRESS, CONTAINERD_ADDRESS)")
-	pf.StringVarP(&g.Namespace, "namespace", "n", envOr(client.DefaultNamespace, "LUMPER_NAMESPACE"), "containerd namespace (env LUMPER_NAMESPACE)")
+	pf.StringVar(&g.Namespace, "namespace", envOr(client.DefaultNamespace, "LUMPER_NAMESPACE"), "containerd namespace (env LUMPER_NAMESPACE)")
 	pf.StringVar(&g.Snapshotter, "snapshotter", envOr(client.DefaultSnapshotter, "LUMPER_SNAPSHOTTER"), "containerd snapshotter (env LUMPER_SNAPSHOTTER)")
 	pf.StringVar(&g.DataRoot, "data-root", envOr(client.DefaultDataRoot, "LUMPER_DATA_ROOT"), "lumper's own files: container logs (env LUMPER_DATA_ROOT)")
 	pf.StringVar(&g.CNIPath, "cni-path", envOr(network.DefaultCNIPath, "LUMPER_CNI_PATH"), "directories of the CNI plugins, colon-separated (env LUMPER_CNI_PATH)")
 	pf.BoolVar(&g.Debug, "debug", false, "print debug logs, including containerd client warnings")
 	pf.StringArrayVar(&g.InsecureRegistries, "insecure-registry", nil, "registry (HOST[:PORT]) to reach without TLS verification or over plain HTTP")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{cmd: cmd, err: err}
+		return &usageError{cmd: cmd, err: err, flag: true}
 	})
 
 	root.AddCommand(
@@ -106,7 +106,30 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newNetNSCmd(g),
 		newNetworkCmd(g),
 	)
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every command group (`lumper network`)
+// an error for an argument that names none of its verbs, as Docker's; cobra
+// would print help and exit 0. A group on its own still prints its help.
+func refuseUnknownSubcommands(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if !c.HasSubCommands() {
+			continue
+		}
+		refuseUnknownSubcommands(c)
+		if c.Runnable() {
+			continue
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return usageErrorf(cmd, "unknown command %q for %q", args[0], cmd.CommandPath())
+		}
+	}
 }
 
 // setupLogging keeps library warnings (such as containerd's cgroup v1
@@ -145,10 +168,13 @@ func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Conte
 	return c, ctx, nil
 }
 
-// usageError is a mistake on the command line: exit 125 with a hint.
+// usageError is a mistake on the command line, with a hint where to look:
+// exit 125 for flags that do not parse (any command) and for run/create,
+// 1 for other commands, as Docker's.
 type usageError struct {
-	cmd *cobra.Command
-	err error
+	cmd  *cobra.Command
+	err  error
+	flag bool // a flag that did not parse
 }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -158,13 +184,16 @@ func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
 	return &usageError{cmd: cmd, err: fmt.Errorf(format, args...)}
 }
 
-// ExitCode prints err (one line) to w and returns the process exit code,
-// following Docker: 125 for lumper's own errors, 126/127 when the command
-// cannot be run, otherwise the container's status.
-func ExitCode(w io.Writer, err error) int {
+// ExitCode prints err (one line) to w and returns the process exit code
+// of the command cmd that failed with it, following Docker: errors of run
+// and create themselves (and flags that do not parse) exit 125, errors of
+// every other command 1, a process that cannot be run 126/127, and run,
+// start -a, wait and exec the container's status.
+func ExitCode(w io.Writer, cmd *cobra.Command, err error) int {
 	if err == nil {
 		return 0
 	}
+	failed := errorStatus(cmd)
 	var se *api.StatusError
 	if errors.As(err, &se) {
 		if se.Err != nil {
@@ -180,10 +209,22 @@ func ExitCode(w io.Writer, err error) int {
 			msg += fmt.Sprintf(" (see '%s --help')", ue.cmd.CommandPath())
 		}
 		fmt.Fprintf(w, "lumper: %s\n", msg)
-		return 125
+		if ue.flag {
+			return 125
+		}
+		return failed
 	}
 	fmt.Fprintf(w, "lumper: %s\n", oneLine(describe(err)))
-	return 125
+	return failed
+}
+
+// errorStatus is the exit code of a failed command: 125 for run and create
+// (Docker's "the error is the container runtime's own"), 1 for the rest.
+func errorStatus(cmd *cobra.Command) int {
+	if cmd != nil && (cmd.Name() == "run" || cmd.Name() == "create") {
+		return 125
+	}
+	return 1
 }
 
 // describe adds the hints users need to the errors they will meet most.

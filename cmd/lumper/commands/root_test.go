@@ -16,19 +16,24 @@ import (
 func TestExitCodeOneLine(t *testing.T) {
 	root := &cobra.Command{Use: "lumper"}
 	logs := &cobra.Command{Use: "logs"}
-	root.AddCommand(logs)
+	run := &cobra.Command{Use: "run"}
+	root.AddCommand(logs, run)
 	for _, tc := range []struct {
+		cmd  *cobra.Command
 		err  error
 		code int
 		want string
 	}{
-		{usageErrorf(logs, "invalid --tail %q", "abc"), 125, "lumper: invalid --tail \"abc\" (see 'lumper logs --help')\n"},
-		{errors.New("first\nsecond"), 125, "lumper: first second\n"},
-		{&api.StatusError{Code: 127, Err: errors.New("not found")}, 127, "lumper: not found\n"},
-		{&api.StatusError{Code: 3}, 3, ""},
+		{logs, usageErrorf(logs, "invalid --tail %q", "abc"), 1, "lumper: invalid --tail \"abc\" (see 'lumper logs --help')\n"},
+		{logs, &usageError{cmd: logs, err: errors.New("unknown flag: --x"), flag: true}, 125, "lumper: unknown flag: --x (see 'lumper logs --help')\n"},
+		{run, usageErrorf(run, "invalid --memory"), 125, "lumper: invalid --memory (see 'lumper run --help')\n"},
+		{logs, errors.New("first\nsecond"), 1, "lumper: first second\n"},
+		{run, errors.New("first\nsecond"), 125, "lumper: first second\n"},
+		{root, &api.StatusError{Code: 127, Err: errors.New("not found")}, 127, "lumper: not found\n"},
+		{run, &api.StatusError{Code: 3}, 3, ""},
 	} {
 		var b bytes.Buffer
-		if code := ExitCode(&b, tc.err); code != tc.code || b.String() != tc.want || strings.Count(b.String(), "\n") > 1 {
+		if code := ExitCode(&b, tc.cmd, tc.err); code != tc.code || b.String() != tc.want || strings.Count(b.String(), "\n") > 1 {
 			t.Errorf("ExitCode(%v) = %d, %q; want %d, %q", tc.err, code, b.String(), tc.code, tc.want)
 		}
 	}
@@ -41,8 +46,8 @@ func runCmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, 
 	streams, out, errb := TestIO(stdin)
 	root := NewRootIO(streams)
 	root.SetArgs(append([]string{"--address", "/nonexistent/containerd.sock"}, args...))
-	err := root.ExecuteContext(t.Context())
-	code = ExitCode(errb, err)
+	cmd, err := root.ExecuteContextC(t.Context())
+	code = ExitCode(errb, cmd, err)
 	return out.String(), errb.String(), code
 }
 
@@ -57,5 +62,22 @@ func TestUsageErrorsBeforeDialing(t *testing.T) {
 		if code == 0 || strings.Contains(stderr, "containerd") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("lumper %v: exit %d, stderr %q: want a one-line usage error", args, code, stderr)
 		}
+	}
+}
+
+// TestUnknownSubcommand: a verb a group does not have is an error (exit 1),
+// not help and exit 0; the group alone prints its help.
+func TestUnknownSubcommand(t *testing.T) {
+	for _, group := range []string{"network", "image", "container", "system"} {
+		_, stderr, code := runCmd(t, "", group, "nosuch")
+		if code != 1 || !strings.Contains(stderr, `unknown command "nosuch"`) {
+			t.Errorf("lumper %s nosuch: exit %d, %q", group, code, stderr)
+		}
+		if out, _, code := runCmd(t, "", group); code != 0 || !strings.Contains(out, "Usage:") {
+			t.Errorf("lumper %s: exit %d, %q", group, code, out)
+		}
+	}
+	if _, stderr, code := runCmd(t, "", "nosuch"); code != 1 || !strings.Contains(stderr, `unknown command "nosuch"`) {
+		t.Errorf("lumper nosuch: exit %d, %q", code, stderr)
 	}
 }
