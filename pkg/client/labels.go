@@ -1,5 +1,11 @@
 package client
 
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
 // Label keys under which lumper keeps its state on containerd objects. There
 // is no second database: a container's name, command and last exit live here.
 const (
@@ -70,3 +76,43 @@ const (
 	// crashed one.
 	LabelLeaseOwner = labelPrefix + "owner"
 )
+
+// LabelEmptyLabels lists (JSON) the user's labels whose value is empty:
+// containerd drops a label with an empty value, Docker keeps it.
+const LabelEmptyLabels = labelPrefix + "empty-labels"
+
+// SetUserLabels adds the user's labels (run --label) to a container's
+// labels, recording the empty ones under LabelEmptyLabels.
+func SetUserLabels(labels, user map[string]string) {
+	var empty []string
+	for k, v := range user {
+		if v == "" {
+			empty = append(empty, k)
+			continue
+		}
+		labels[k] = v
+	}
+	if len(empty) > 0 {
+		slices.Sort(empty)
+		b, _ := json.Marshal(empty)
+		labels[LabelEmptyLabels] = string(b)
+	}
+}
+
+// UserLabels are the labels a user gave (run --label): all but lumper's and
+// containerd's own (lumper.io/, containerd.io/, io.containerd.).
+func UserLabels(labels map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range labels {
+		if !strings.HasPrefix(k, labelPrefix) && !strings.HasPrefix(k, "containerd.io/") && !strings.HasPrefix(k, "io.containerd.") {
+			out[k] = v
+		}
+	}
+	var empty []string
+	if json.Unmarshal([]byte(labels[LabelEmptyLabels]), &empty) == nil {
+		for _, k := range empty {
+			out[k] = ""
+		}
+	}
+	return out
+}

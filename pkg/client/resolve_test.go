@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -100,5 +101,18 @@ func TestOwnerAlive(t *testing.T) {
 		if ownerAlive(o) {
 			t.Errorf("%q counted as alive", o)
 		}
+	}
+}
+
+func TestUserLabels(t *testing.T) {
+	labels := map[string]string{LabelName: "web", "containerd.io/restart.status": "running", "io.containerd.image.config.stop-signal": "SIGTERM"}
+	SetUserLabels(labels, map[string]string{"app": "web", "empty": "", "z": ""})
+	got := UserLabels(labels)
+	want := map[string]string{"app": "web", "empty": "", "z": ""}
+	if !maps.Equal(got, want) {
+		t.Fatalf("UserLabels = %v, want %v", got, want)
+	}
+	if _, ok := labels["empty"]; ok {
+		t.Fatal("an empty label must not be set on containerd (it drops it)")
 	}
 }

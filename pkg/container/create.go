@@ -178,9 +178,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
-	for k, v := range o.Labels {
-		labels[k] = v
-	}
+	client.SetUserLabels(labels, o.Labels)
 	ctr, err := c.NewContainer(lctx, id,
 		containerd.WithImage(image),
 		containerd.WithSnapshotter(c.Snapshotter),

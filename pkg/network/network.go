@@ -96,9 +96,11 @@ func (s *Store) Get(name string) (*Network, error) {
 			return nil, err
 		}
 		defer unlock()
-		if n, err = s.load(name); errors.Is(err, os.ErrNotExist) {
-			return s.create(Default, nil)
+		// Another lumper may have made it while this one waited.
+		if n, err := s.load(name); !errors.Is(err, os.ErrNotExist) {
+			return n, err
 		}
+		return s.create(Default, nil)
 	}
 	return n, err
 }

@@ -3,10 +3,13 @@
 package integration
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/lumper/lumper/pkg/client"
 )
 
 // The compatibility suite: Docker-documented invocations, each checking
@@ -144,5 +147,39 @@ var _ = registerCompat("run",
 	}},
 	compatCase{"run of a missing command exits 127", func(t *testing.T) {
 		wantExit(t, docker("run", "--rm", "busybox", "no-such-cmd"), 127)
+	}},
+)
+
+var _ = registerCompat("labels",
+	compatCase{"run --label app=web --label-file FILE: labels kept on the container", func(t *testing.T) {
+		name := uniqueName(t)
+		f := t.TempDir() + "/labels"
+		if err := os.WriteFile(f, []byte("# team\nteam=core\nempty\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dockerOK(t, "create", "--name", name, "--label", "app=web", "-l", "a.b=c=d", "--label-file", f, "busybox")
+		rmOnCleanup(t, name)
+		c, ctx := ctd(t)
+		ctr, err := c.LoadContainer(ctx, containerIDOf(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := ctr.Labels(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels := client.UserLabels(raw)
+		for k, v := range map[string]string{"app": "web", "a.b": "c=d", "team": "core", "empty": ""} {
+			if got, ok := labels[k]; !ok || got != v {
+				t.Errorf("label %s = %q (set %v), want %q", k, got, ok, v)
+			}
+		}
+	}},
+	compatCase{"run --label lumper.io/name=x is refused (lumper's own keys)", func(t *testing.T) {
+		r := docker("run", "--rm", "--label", "lumper.io/name=x", "busybox", "true")
+		wantExit(t, r, 125)
+		if !strings.Contains(r.stderr, "reserved") {
+			t.Fatalf("stderr %q should say the key is reserved", r.stderr)
+		}
 	}},
 )

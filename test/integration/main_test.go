@@ -195,9 +195,21 @@ func errorCode(args []string) int {
 	return 1
 }
 
-// uniqueName derives a container name from the test name.
+// uniqueName derives a container name from the test name: lower case, with
+// what a name may not hold replaced by '-', and a hash of the whole name
+// where it is too long (compat cases are named by their Docker invocation).
 func uniqueName(t *testing.T) string {
-	n := strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
+	n := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '-'
+	}, strings.ToLower(t.Name()))
+	if len(n) > 60 {
+		sum := sha256.Sum256([]byte(t.Name()))
+		n = n[:47] + "-" + hex.EncodeToString(sum[:6])
+	}
 	return n
 }
 

@@ -34,6 +34,8 @@ type RunOptions struct {
 	User        string
 	LogOpts     []string
 	EnvFiles    []string
+	Labels      []string
+	LabelFiles  []string
 
 	// Resources (issue 3: verified in the container's cgroup).
 	Memory     string
@@ -109,6 +111,8 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.StringVarP(&o.User, "user", "u", "", "user to run as: UID[:GID] or name[:group]")
 	f.StringArrayVar(&o.LogOpts, "log-opt", nil, "log rotation: max-size=10m, max-file=3")
 	f.StringArrayVar(&o.EnvFiles, "env-file", nil, "read environment variables from a file (KEY=VALUE lines)")
+	f.StringArrayVarP(&o.Labels, "label", "l", nil, "set a label on the container (KEY=VALUE)")
+	f.StringArrayVar(&o.LabelFiles, "label-file", nil, "read labels from a file (KEY=VALUE lines)")
 	f.StringVarP(&o.Memory, "memory", "m", "", "memory limit (e.g. 64m, 1g; at least 6m)")
 	f.StringVar(&o.MemorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
 	f.Int64VarP(&o.CPUShares, "cpushare", "c", 0, "CPU shares (relative weight, 2-262144)")
@@ -198,6 +202,10 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 	if err != nil {
 		return container.CreateOptions{}, err
 	}
+	labels, err := spec.ParseLabels(o.Labels, o.LabelFiles)
+	if err != nil {
+		return container.CreateOptions{}, err
+	}
 	specOpts, mounts, err := o.specOptions()
 	if err != nil {
 		return container.CreateOptions{}, err
@@ -207,6 +215,7 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 		Args:        o.Args,
 		Name:        o.Name,
 		Env:         env,
+		Labels:      labels,
 		Workdir:     o.Workdir,
 		Hostname:    o.Hostname,
 		User:        o.User,
