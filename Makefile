@@ -11,14 +11,53 @@ LDFLAGS := -s -w
 export LUMPER_CTD_DIR ?= /tmp/lumper-containerd
 PREFIX ?= /usr/local
 
-.PHONY: test-compat fuzz all build deps containerd containerd-up containerd-down demo test test-unit \
+.PHONY: test-compat fuzz all build man completions release test-release deps containerd containerd-up containerd-down demo test test-unit \
 	test-integration lint fmt vet bench bench-smoke install clean
 
 all: build
 
-## build: lumper and lumper-logger into _output/bin
+## build: lumper and lumper-logger into _output/bin, static (nothing needs cgo)
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger
+
+## man / completions: man pages and bash, zsh, fish completions from the command tree
+MAN := $(CURDIR)/_output/man
+COMPLETIONS := $(CURDIR)/_output/completions
+man:
+	$(GO) run ./hack/docgen -man $(MAN)
+completions:
+	$(GO) run ./hack/docgen -completions $(COMPLETIONS)
+
+## release: static binaries per platform, packed with completions, man pages
+## and the licence, plus SHA256SUMS, in _output/release
+RELEASE := $(CURDIR)/_output/release
+RELEASE_PLATFORMS := linux/amd64 linux/arm64 linux/arm/v7
+RELEASE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+release: man completions
+	@rm -rf $(RELEASE) && mkdir -p $(RELEASE)
+	@set -e; for p in $(RELEASE_PLATFORMS); do \
+		os=$$(echo $$p | cut -d/ -f1); arch=$$(echo $$p | cut -d/ -f2); variant=$$(echo $$p | cut -d/ -f3); \
+		name=lumper-$(RELEASE_VERSION)-$$os-$$arch$${variant}; dir=$(RELEASE)/$$name; \
+		echo "building $$name"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+			-o $$dir/bin/ ./cmd/lumper ./cmd/lumper-logger; \
+		mkdir -p $$dir/share/man/man1 $$dir/share/bash-completion/completions $$dir/share/zsh/site-functions \
+			$$dir/share/fish/vendor_completions.d; \
+		cp $(MAN)/*.1 $$dir/share/man/man1/; \
+		cp $(COMPLETIONS)/lumper.bash $$dir/share/bash-completion/completions/lumper; \
+		cp $(COMPLETIONS)/_lumper $$dir/share/zsh/site-functions/_lumper; \
+		cp $(COMPLETIONS)/lumper.fish $$dir/share/fish/vendor_completions.d/lumper.fish; \
+		cp LICENSE README.md CHANGELOG.md $$dir/; \
+		tar -C $(RELEASE) --owner=0 --group=0 --sort=name -czf $(RELEASE)/$$name.tar.gz $$name; \
+		rm -rf $$dir; \
+	done
+	cd $(RELEASE) && sha256sum *.tar.gz > SHA256SUMS
+	@cat $(RELEASE)/SHA256SUMS
+
+## test-release: the release tarballs hold static binaries of the right
+## machine, and the amd64 one runs the demo
+test-release: release containerd-up
+	LUMPER_RELEASE_DIR=$(RELEASE) $(GO) test -tags release -count=1 -v ./test/release/
 
 ## deps: Debian packages lumper and its tests need (runc, static busybox, CNI plugins, iptables, a registry)
 deps:
@@ -92,8 +131,15 @@ bench: build containerd
 bench-smoke: build containerd
 	BENCH_RUNS=1 bench/run.sh
 
-install: build
+## install: binaries, completions and man pages under PREFIX
+install: build man completions
+	install -d $(PREFIX)/bin $(PREFIX)/share/man/man1 $(PREFIX)/share/bash-completion/completions \
+		$(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 $(BIN)/lumper $(BIN)/lumper-logger $(PREFIX)/bin/
+	install -m 0644 $(MAN)/*.1 $(PREFIX)/share/man/man1/
+	install -m 0644 $(COMPLETIONS)/lumper.bash $(PREFIX)/share/bash-completion/completions/lumper
+	install -m 0644 $(COMPLETIONS)/_lumper $(PREFIX)/share/zsh/site-functions/_lumper
+	install -m 0644 $(COMPLETIONS)/lumper.fish $(PREFIX)/share/fish/vendor_completions.d/lumper.fish
 
 clean:
 	rm -rf _output

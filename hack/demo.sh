@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 export LUMPER_ADDRESS=${LUMPER_ADDRESS:-${LUMPER_CTD_DIR:-/tmp/lumper-containerd}/containerd.sock}
 export LUMPER_NAMESPACE=${LUMPER_NAMESPACE:-lumper-demo}
 export LUMPER_DATA_ROOT=${LUMPER_DATA_ROOT:-${LUMPER_CTD_DIR:-/tmp/lumper-containerd}/lumper}
-lumper=$here/_output/bin/lumper
+lumper=${LUMPER_BIN:-$here/_output/bin/lumper}
 img=$here/_output/images
 
 step() { printf '\n\033[1m$ lumper %s\033[0m\n' "$*"; "$lumper" "$@"; }

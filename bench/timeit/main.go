@@ -40,7 +40,7 @@ func run(cmd string, i int) (sample, error) {
 	}
 	var rss int64
 	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
+		rss = int64(ru.Maxrss) // int32 on 32-bit platforms
 	}
 	return sample{wall: wall, rss: rss}, nil
 }

@@ -140,7 +140,7 @@ func header(st *unix.Stat_t, name string) *tar.Header {
 		Uid:  int(st.Uid),
 		Gid:  int(st.Gid),
 		// Whole seconds, as tar's basic formats keep them (no rounding up).
-		ModTime: time.Unix(st.Mtim.Sec, 0),
+		ModTime: time.Unix(int64(st.Mtim.Sec), 0), // int32 on 32-bit ARM
 	}
 }
 
