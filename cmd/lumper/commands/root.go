@@ -107,6 +107,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newNetworkCmd(g),
 	)
 	refuseUnknownSubcommands(root)
+	registerCompletions(root, g)
 	return root
 }
 
