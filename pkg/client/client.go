@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -84,13 +83,8 @@ func New(ctx context.Context, o Options) (*Client, context.Context, error) {
 	if err := identifiers.Validate(o.Namespace); err != nil {
 		return nil, ctx, fmt.Errorf("invalid namespace %q: %w", o.Namespace, err)
 	}
-	if fi, err := os.Stat(o.Address); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, ctx, &ErrUnreachable{Address: o.Address, Err: errors.New("no such socket")}
-		}
-		return nil, ctx, &ErrUnreachable{Address: o.Address, Err: err}
-	} else if fi.Mode()&os.ModeSocket == 0 {
-		return nil, ctx, &ErrUnreachable{Address: o.Address, Err: errors.New("not a socket")}
+	if err := checkSocket(o.Address); err != nil {
+		return nil, ctx, err
 	}
 	c, err := containerd.New(o.Address,
 		containerd.WithTimeout(dialTimeout),

@@ -241,6 +241,9 @@ func describe(err error) string {
 	if errors.As(err, &inv) {
 		return inv.Msg
 	}
+	if hint := client.SetupHint(err); hint != "" {
+		return hint
+	}
 	return err.Error()
 }
 
