@@ -93,7 +93,7 @@ demo: deps build containerd-up
 test: test-unit test-integration
 
 test-unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 test-integration: deps build containerd
 	LUMPER_BIN_DIR=$(BIN) $(GO) test -tags integration -count=1 -timeout 25m ./test/integration/

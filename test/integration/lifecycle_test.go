@@ -154,7 +154,10 @@ func TestRestartOnFailureRestartsExactlyTwice(t *testing.T) {
 		return row.RestartCount == 2 && row.Status == "exited" && row.Labels["containerd.io/restart.status"] == ""
 	})
 	// No third run: the monitor (every second) leaves it alone.
-	time.Sleep(2500 * time.Millisecond)
+	never(t, 2500*time.Millisecond, "an on-failure:2 container ran a third time", func() bool {
+		r := lifecycleListed(t, name)
+		return r.RestartCount != 2 || r.Status != "exited"
+	})
 	row = lifecycleListed(t, name)
 	if row.RestartCount != 2 || row.Status != "exited" || row.ExitCode != 1 || row.RestartPolicy != "on-failure:2" {
 		t.Fatalf("after the retries: %+v", row)
@@ -205,19 +208,26 @@ func TestRestartAlwaysKilledFromHostAndStop(t *testing.T) {
 
 	// stop keeps it stopped.
 	lumper(t, "stop", "-t", "1", name)
-	time.Sleep(2500 * time.Millisecond)
-	if row := lifecycleListed(t, name); row.Status != "exited" {
-		t.Fatalf("an always container came back after stop: %+v", row)
-	}
+	eventually(t, 10*time.Second, "the stopped container to be recorded exited", func() bool {
+		return lifecycleListed(t, name).Status == "exited"
+	})
+	never(t, 2500*time.Millisecond, "an always container came back after stop", func() bool {
+		return lifecycleListed(t, name).Status != "exited"
+	})
 	// kill too.
 	lumper(t, "start", name)
 	if row := lifecycleListed(t, name); row.Status != "running" || row.RestartCount != 0 {
 		t.Fatalf("start after stop: %+v", row)
 	}
 	lumper(t, "kill", name)
-	time.Sleep(2500 * time.Millisecond)
-	if row := lifecycleListed(t, name); row.Status != "exited" || row.ExitCode != 137 {
-		t.Fatalf("an always container came back after kill: %+v", row)
+	eventually(t, 10*time.Second, "the killed container to be recorded exited", func() bool {
+		return lifecycleListed(t, name).Status == "exited"
+	})
+	never(t, 2500*time.Millisecond, "an always container came back after kill", func() bool {
+		return lifecycleListed(t, name).Status != "exited"
+	})
+	if row := lifecycleListed(t, name); row.ExitCode != 137 {
+		t.Fatalf("killed container's exit: %+v", row)
 	}
 	mustFail(t, 1, "start", "-a", name)
 }
@@ -401,10 +411,9 @@ func TestRestartAfterHostReboot(t *testing.T) {
 			t.Fatalf("%s after reboot: %+v", p, row)
 		}
 	}
-	time.Sleep(1500 * time.Millisecond)
-	if row := lifecycleListed(t, stopped); row.Status != "exited" {
-		t.Fatalf("a stopped unless-stopped container came back: %+v", row)
-	}
+	never(t, 2500*time.Millisecond, "a stopped unless-stopped container came back", func() bool {
+		return lifecycleListed(t, stopped).Status != "exited"
+	})
 	// They are all manageable, and their names free again once removed.
 	for _, p := range policies {
 		lumper(t, "rm", "-f", base+"-"+p)

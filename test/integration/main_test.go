@@ -243,6 +243,23 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	t.Fatalf("timed out after %v waiting for %s", timeout, what)
 }
 
+// never polls cond for the whole window and fails the test if it is ever
+// true: how a test proves that something does not happen (no fixed sleep
+// followed by one look).
+func never(t *testing.T, window time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(window)
+	for {
+		if cond() {
+			t.Fatalf("%s (within %v)", what, window)
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // nameLease is the ID of the lease that reserves a container name (see
 // pkg/client/names.go).
 func nameLease(name string) string {
