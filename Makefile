@@ -143,3 +143,10 @@ install: build man completions
 
 clean:
 	rm -rf _output
+
+## soak: 8 workers run/list/logs/exec/rm -f up to 200 containers on the bridge
+## network for SOAK_DURATION (10m), then every leftover is counted (not in make test)
+SOAK_DURATION ?= 10m
+soak: deps build containerd
+	SOAK_DURATION=$(SOAK_DURATION) LUMPER_BIN_DIR=$(BIN) $(GO) test -tags 'integration soak' -count=1 -v \
+		-timeout 60m -run '^TestSoak$$' ./test/integration/
