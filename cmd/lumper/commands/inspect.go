@@ -223,5 +223,11 @@ func inspectRaw(doc any) (any, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, err
 	}
+	// .ID as well as .Id, so that a template may mix Go's and JSON's names.
+	if m, ok := raw.(map[string]any); ok {
+		if id, ok := m["Id"]; ok {
+			m["ID"] = id
+		}
+	}
 	return raw, nil
 }
