@@ -100,6 +100,12 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 	}
 	d.State.StartedAt = rfc3339(l[client.LabelStartedAt])
 	d.State.FinishedAt = rfc3339(l[client.LabelFinishedAt])
+	// The start label is written once task.Start has returned, the exit
+	// time is containerd's: a process that exits at once may seem to end
+	// before it started. It started by then at the latest.
+	if s, f := parseTime(l[client.LabelStartedAt]), parseTime(l[client.LabelFinishedAt]); !f.IsZero() && f.Before(s) {
+		d.State.StartedAt = d.State.FinishedAt
+	}
 	d.State.OOMKilled, _ = strconv.ParseBool(l[client.LabelOOMKilled])
 	mode := l[client.LabelNetwork]
 	if mode != "" && mode != network.Host {
@@ -118,6 +124,11 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 	d.HostConfig = hostConfig(l, spec, d.Mounts)
 	d.NetworkSettings = networkSettings(l, rec.ID, n)
 	return d
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
 }
 
 // rfc3339 re-renders a time label; an empty or bad one is Docker's zero time.

@@ -133,7 +133,9 @@ func TestDocumentStopped(t *testing.T) {
 	if d.Config.Entrypoint != nil || !reflect.DeepEqual(d.Config.Cmd, []string{"sh"}) || d.Config.WorkingDir != "/work" || d.Config.User != "" {
 		t.Errorf("Config = %+v", d.Config)
 	}
-	if !d.State.OOMKilled || d.State.FinishedAt != "2026-01-02T03:04:06Z" || d.State.StartedAt != api.ZeroTime || d.State.Health != nil {
+	rec.Labels[client.LabelStartedAt] = "2026-01-02T03:04:06.001Z" // recorded after a quick exit
+	d = document(rec, spec, "", ocispec.ImageConfig{}, "/d", nil)
+	if !d.State.OOMKilled || d.State.FinishedAt != "2026-01-02T03:04:06Z" || d.State.StartedAt != d.State.FinishedAt || d.State.Health != nil {
 		t.Errorf("State = %+v", d.State)
 	}
 	if len(d.Args) != 0 || d.Args == nil || d.Mounts == nil {

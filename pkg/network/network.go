@@ -133,7 +133,9 @@ func (s *Store) List() ([]*Network, error) {
 			continue
 		}
 		n, err := s.load(name)
-		if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			continue // removed meanwhile
+		} else if err != nil {
 			return nil, err
 		}
 		out = append(out, n)

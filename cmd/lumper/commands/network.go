@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -211,7 +212,9 @@ func newNetworkCreateCmd(g *GlobalOptions) *cobra.Command {
 			}
 			n, err := o.Global.networks().Create(args[0], o.Subnet, labels)
 			if err != nil {
-				return err
+				// Exit 1 as Docker's network create, not run/create's 125
+				// (errorStatus goes by the verb's name).
+				return &api.StatusError{Code: 1, Err: errors.New(describe(err))}
 			}
 			_, err = fmt.Fprintln(o.Global.IO.Out, n.ID)
 			return err
