@@ -353,8 +353,11 @@ func TestNetworkUserDefined(t *testing.T) {
 	net := uniqueName(t)
 	t.Cleanup(func() { lumperRun("network", "rm", net) })
 	lumper(t, "network", "create", "--subnet", "10.213.7.0/24", net)
-	if out := lumper(t, "network", "ls"); !strings.Contains(out, net) || !strings.Contains(out, "10.213.7.0/24") || !strings.Contains(out, "bridge") {
+	if out := lumper(t, "network", "ls"); !strings.Contains(out, net) || !strings.Contains(out, "bridge") {
 		t.Fatalf("network ls:\n%s", out)
+	}
+	if sub := inspectNetworkSubnet(t, net); sub != "10.213.7.0/24" {
+		t.Fatalf("network inspect: subnet %s, want 10.213.7.0/24", sub)
 	}
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
