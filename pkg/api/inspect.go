@@ -11,31 +11,30 @@ const ZeroTime = "0001-01-01T00:00:00Z"
 
 // ContainerJSON is `docker container inspect`'s document.
 type ContainerJSON struct {
-	ID              string            `json:"Id"`
-	Created         string            `json:"Created"`
-	Path            string            `json:"Path"`
-	Args            []string          `json:"Args"`
-	State           ContainerState    `json:"State"`
-	Image           string            `json:"Image"` // the image ID (sha256:… of its config)
-	ResolvConfPath  string            `json:"ResolvConfPath"`
-	HostnamePath    string            `json:"HostnamePath"`
-	HostsPath       string            `json:"HostsPath"`
-	LogPath         string            `json:"LogPath"`
-	Name            string            `json:"Name"` // "/" + the name, as Docker
-	RestartCount    int               `json:"RestartCount"`
-	Driver          string            `json:"Driver"` // the snapshotter
-	Platform        string            `json:"Platform"`
-	MountLabel      string            `json:"MountLabel"`
-	ProcessLabel    string            `json:"ProcessLabel"`
-	AppArmorProfile string            `json:"AppArmorProfile"`
-	ExecIDs         []string          `json:"ExecIDs"`
-	HostConfig      HostConfig        `json:"HostConfig"`
-	GraphDriver     GraphDriver       `json:"GraphDriver"`
-	Mounts          []MountPoint      `json:"Mounts"`
-	Config          ContainerConfig   `json:"Config"`
-	NetworkSettings NetworkSettings   `json:"NetworkSettings"`
-	Runtime         string            `json:"Runtime,omitempty"` // lumper's: containerd's runtime
-	Labels          map[string]string `json:"-"`                 // every containerd label (not printed)
+	ID              string          `json:"Id"`
+	Created         string          `json:"Created"`
+	Path            string          `json:"Path"`
+	Args            []string        `json:"Args"`
+	State           ContainerState  `json:"State"`
+	Image           string          `json:"Image"` // the image ID (sha256:… of its config)
+	ResolvConfPath  string          `json:"ResolvConfPath"`
+	HostnamePath    string          `json:"HostnamePath"`
+	HostsPath       string          `json:"HostsPath"`
+	LogPath         string          `json:"LogPath"`
+	Name            string          `json:"Name"` // "/" + the name, as Docker
+	RestartCount    int             `json:"RestartCount"`
+	Driver          string          `json:"Driver"` // the snapshotter
+	Platform        string          `json:"Platform"`
+	MountLabel      string          `json:"MountLabel"`
+	ProcessLabel    string          `json:"ProcessLabel"`
+	AppArmorProfile string          `json:"AppArmorProfile"`
+	ExecIDs         []string        `json:"ExecIDs"`
+	HostConfig      HostConfig      `json:"HostConfig"`
+	GraphDriver     GraphDriver     `json:"GraphDriver"`
+	Mounts          []MountPoint    `json:"Mounts"`
+	Config          ContainerConfig `json:"Config"`
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
+	Runtime         string          `json:"Runtime,omitempty"` // lumper's: containerd's runtime
 }
 
 // ContainerState is the State of a container.

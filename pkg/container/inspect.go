@@ -96,7 +96,6 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 		Platform:     "linux",
 		GraphDriver:  api.GraphDriver{Name: rec.Snapshotter, Data: map[string]string{"SnapshotKey": rec.SnapshotKey}},
 		Runtime:      rec.Runtime.Name,
-		Labels:       l,
 	}
 	d.State.StartedAt = rfc3339(l[client.LabelStartedAt])
 	d.State.FinishedAt = rfc3339(l[client.LabelFinishedAt])
@@ -122,6 +121,10 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 	}
 	d.Mounts = userMounts(spec.Mounts, dir)
 	d.HostConfig = hostConfig(l, spec, d.Mounts)
+	d.HostConfig.Runtime = rec.Runtime.Name
+	if d.HostConfig.Runtime == "io.containerd.runc.v2" {
+		d.HostConfig.Runtime = "runc"
+	}
 	d.NetworkSettings = networkSettings(l, rec.ID, n)
 	return d
 }

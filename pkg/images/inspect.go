@@ -102,9 +102,10 @@ func imageDocument(id string, blob []byte) (api.ImageInspect, error) {
 		Volumes:      c.Volumes,
 		WorkingDir:   c.WorkingDir,
 		Entrypoint:   c.Entrypoint,
-		Labels:       map[string]string{},
 		StopSignal:   c.StopSignal,
 	}
-	maps.Copy(d.Config.Labels, c.Labels)
+	if len(c.Labels) > 0 { // null when the image has none, as Docker
+		d.Config.Labels = maps.Clone(c.Labels)
+	}
 	return d, nil
 }
