@@ -46,38 +46,6 @@ func (p Port) String() string {
 	return fmt.Sprintf("%s:%d->%d/%s", host, p.HostPort, p.ContainerPort, p.Protocol)
 }
 
-// NetworkInfo describes a container network (`lumper network ls/inspect`).
-type NetworkInfo struct {
-	Name       string            `json:"Name"`
-	Driver     string            `json:"Driver"` // bridge, or host/none for the built-in modes
-	Bridge     string            `json:"Bridge,omitempty"`
-	Subnet     string            `json:"Subnet,omitempty"`
-	Gateway    string            `json:"Gateway,omitempty"`
-	Default    bool              `json:"Default"`
-	Created    time.Time         `json:"Created"`
-	ConfigFile string            `json:"ConfigFile,omitempty"`
-	Containers []NetworkEndpoint `json:"Containers,omitempty"` // inspect only
-}
-
-// NetworkEndpoint is a container attached to a network.
-type NetworkEndpoint struct {
-	ID         string `json:"ID"`
-	Name       string `json:"Name"`
-	IPAddress  string `json:"IPAddress,omitempty"`
-	MacAddress string `json:"MacAddress,omitempty"`
-}
-
-// NetworkSettings are a container's network as inspect shows it; the
-// addresses are set while the container runs.
-type NetworkSettings struct {
-	Network    string `json:"Network"`
-	IPAddress  string `json:"IPAddress"`
-	Gateway    string `json:"Gateway"`
-	MacAddress string `json:"MacAddress"`
-	Ports      []Port `json:"Ports"`
-	SandboxKey string `json:"SandboxKey"` // the network namespace's path
-}
-
 // ImageInfo is one row of `lumper images`.
 type ImageInfo struct {
 	Repository string    `json:"Repository"`
@@ -133,70 +101,4 @@ type Stats struct {
 	BlockRead  uint64    `json:"BlockRead"`
 	BlockWrite uint64    `json:"BlockWrite"`
 	OOMKills   uint64    `json:"OOMKills"`
-}
-
-// ContainerDetail is what `lumper inspect` shows of a container.
-type ContainerDetail struct {
-	ID       string            `json:"Id"`
-	Name     string            `json:"Name"`
-	Created  time.Time         `json:"Created"`
-	Image    string            `json:"Image"`
-	ImageID  string            `json:"ImageRef"` // the containerd image name
-	Path     string            `json:"Path"`
-	Args     []string          `json:"Args"`
-	State    ContainerState    `json:"State"`
-	Config   ContainerConfig   `json:"Config"`
-	Mounts   []Mount           `json:"Mounts"`
-	Limits   Limits            `json:"HostConfig"`
-	LogPath  string            `json:"LogPath"`
-	Labels   map[string]string `json:"Labels"`
-	Runtime  string            `json:"Runtime"`
-	Snapshot string            `json:"Snapshot"`
-	Network  NetworkSettings   `json:"NetworkSettings"`
-}
-
-// ContainerState is the runtime state part of ContainerDetail.
-type ContainerState struct {
-	Status     string    `json:"Status"`
-	Running    bool      `json:"Running"`
-	Paused     bool      `json:"Paused"`
-	OOMKilled  bool      `json:"OOMKilled"`
-	Pid        uint32    `json:"Pid"`
-	ExitCode   int       `json:"ExitCode"`
-	StartedAt  time.Time `json:"StartedAt"`
-	FinishedAt time.Time `json:"FinishedAt"`
-}
-
-// ContainerConfig is the process part of ContainerDetail.
-type ContainerConfig struct {
-	Hostname   string   `json:"Hostname"`
-	User       string   `json:"User"`
-	Env        []string `json:"Env"`
-	Cmd        []string `json:"Cmd"`
-	WorkingDir string   `json:"WorkingDir"`
-	Tty        bool     `json:"Tty"`
-}
-
-// Mount is one mount of a container, as inspect shows it.
-type Mount struct {
-	Type        string   `json:"Type"`
-	Source      string   `json:"Source"`
-	Destination string   `json:"Destination"`
-	RW          bool     `json:"RW"`
-	Options     []string `json:"Options,omitempty"`
-}
-
-// Limits are the cgroup limits in a container's spec (Docker's HostConfig names).
-type Limits struct {
-	Memory         int64    `json:"Memory"`
-	MemorySwap     int64    `json:"MemorySwap"`
-	CPUShares      uint64   `json:"CpuShares"`
-	CPUQuota       int64    `json:"CpuQuota"`
-	CPUPeriod      uint64   `json:"CpuPeriod"`
-	CpusetCpus     string   `json:"CpusetCpus"`
-	PidsLimit      int64    `json:"PidsLimit"`
-	Privileged     bool     `json:"Privileged"`
-	ReadonlyRootfs bool     `json:"ReadonlyRootfs"`
-	CapAdd         []string `json:"Capabilities,omitempty"`
-	NetworkMode    string   `json:"NetworkMode"`
 }

@@ -2,6 +2,8 @@ package container
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"slices"
@@ -320,17 +322,49 @@ func networkFilter(name string) string {
 	return "labels." + strconv.Quote(client.LabelNetwork) + "==" + strconv.Quote(name)
 }
 
-// networkSettings is the network part of inspect.
-func networkSettings(l map[string]string) api.NetworkSettings {
+// networkSettings is the network part of inspect: the container's network
+// (its addresses and ports while it runs) under Networks.<name>, and at the
+// top as Docker shows the default bridge's (lumper fills them for every
+// network: a container has one).
+func networkSettings(l map[string]string, id string, n *network.Network) api.NetworkSettings {
 	ports, _ := network.ParsePorts(l[client.LabelPorts])
-	return api.NetworkSettings{
-		Network:    l[client.LabelNetwork],
-		IPAddress:  l[client.LabelIP],
-		Gateway:    l[client.LabelGateway],
-		MacAddress: l[client.LabelMAC],
-		Ports:      ports,
-		SandboxKey: l[client.LabelNetNS],
+	mode := l[client.LabelNetwork]
+	if mode == "" {
+		mode = network.Default
 	}
+	ns := api.NetworkSettings{
+		SandboxKey: l[client.LabelNetNS],
+		Ports:      network.PortMap(ports, true),
+		Gateway:    l[client.LabelGateway],
+		IPAddress:  l[client.LabelIP],
+		MacAddress: l[client.LabelMAC],
+		Networks:   map[string]*api.EndpointSettings{},
+	}
+	if ns.SandboxKey != "" {
+		ns.SandboxID = id
+	}
+	ep := &api.EndpointSettings{Gateway: ns.Gateway, IPAddress: ns.IPAddress, MacAddress: ns.MacAddress}
+	if n != nil {
+		ep.NetworkID = n.ID
+		if ns.IPAddress != "" {
+			ns.IPPrefixLen, ep.IPPrefixLen = n.Prefix(), n.Prefix()
+		}
+		if n.Driver == "bridge" && ns.SandboxKey != "" {
+			ns.Bridge = n.Bridge
+		}
+	}
+	if ns.IPAddress != "" {
+		ep.EndpointID = endpointID(id, mode)
+		ns.EndpointID = ep.EndpointID
+	}
+	ns.Networks[mode] = ep
+	return ns
+}
+
+// endpointID is a stable 64-hex ID of a container's place on a network.
+func endpointID(ctrID, net string) string {
+	sum := sha256.Sum256([]byte("lumper endpoint\n" + ctrID + "\n" + net))
+	return hex.EncodeToString(sum[:])
 }
 
 func hostnameOf(info containers.Container) string {
@@ -362,33 +396,30 @@ func networkFailed(ctx context.Context, c *client.Client, ctr containerd.Contain
 	return err
 }
 
-// InspectNetwork describes a network with the containers (of this
-// namespace) on it; the addresses are those of running containers.
-func InspectNetwork(ctx context.Context, c *client.Client, s *network.Store, name string) (api.NetworkInfo, error) {
-	var info api.NetworkInfo
-	switch name {
-	case network.Host:
-		info = api.NetworkInfo{Name: name, Driver: network.Host}
-	case network.None:
-		info = api.NetworkInfo{Name: name, Driver: "null"}
-	default:
-		n, err := s.Get(name)
-		if err != nil {
-			return api.NetworkInfo{}, err
-		}
-		info = n.NetworkInfo
-	}
-	users, err := NetworkUsers(ctx, c, name)
+// InspectNetwork describes a network (a name, ID or ID prefix) as Docker's
+// network inspect does, with the containers (of this namespace) on it; the
+// addresses are those of running containers. A missing network is a
+// *network.NotFoundError.
+func InspectNetwork(ctx context.Context, c *client.Client, s *network.Store, ref string) (api.NetworkResource, error) {
+	n, err := s.Find(ref)
 	if err != nil {
-		return api.NetworkInfo{}, err
+		return api.NetworkResource{}, err
+	}
+	info := n.Resource()
+	users, err := NetworkUsers(ctx, c, n.Name)
+	if err != nil {
+		return api.NetworkResource{}, err
 	}
 	for _, u := range users {
-		info.Containers = append(info.Containers, api.NetworkEndpoint{
-			ID:         u.ID,
+		ep := api.EndpointResource{
 			Name:       u.Labels[client.LabelName],
-			IPAddress:  u.Labels[client.LabelIP],
 			MacAddress: u.Labels[client.LabelMAC],
-		})
+		}
+		if ip := u.Labels[client.LabelIP]; ip != "" {
+			ep.IPv4Address = fmt.Sprintf("%s/%d", ip, n.Prefix())
+			ep.EndpointID = endpointID(u.ID, n.Name)
+		}
+		info.Containers[u.ID] = ep
 	}
 	return info, nil
 }

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/lumper/lumper/pkg/api"
 )
@@ -62,11 +63,21 @@ func NewStore(dataRoot, cniPath string) *Store {
 	return &Store{dir: filepath.Join(dataRoot, "networks"), pluginDirs: filepath.SplitList(cniPath)}
 }
 
-// Network is one bridge network.
+// Network is one network: a bridge network of the store, or a built-in
+// mode (host, none) that Builtin describes.
 type Network struct {
-	api.NetworkInfo
-	subnet *net.IPNet
-	conf   []byte // the CNI configuration list
+	Name       string
+	ID         string // 64 hex digits, kept in the network's metadata file
+	Driver     string // bridge, or host/null for the built-in modes
+	Bridge     string // the bridge device
+	Subnet     string
+	Gateway    string
+	Default    bool
+	Created    time.Time
+	ConfigFile string
+	Labels     map[string]string // network create --label
+	subnet     *net.IPNet
+	conf       []byte // the CNI configuration list
 }
 
 // IsBuiltin reports whether name is one of the names lumper reserves.
@@ -100,7 +111,7 @@ func (s *Store) Get(name string) (*Network, error) {
 		if n, err := s.load(name); !errors.Is(err, os.ErrNotExist) {
 			return n, err
 		}
-		return s.create(Default, nil)
+		return s.create(Default, nil, nil)
 	}
 	return n, err
 }
@@ -122,7 +133,9 @@ func (s *Store) List() ([]*Network, error) {
 			continue
 		}
 		n, err := s.load(name)
-		if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			continue // removed meanwhile
+		} else if err != nil {
 			return nil, err
 		}
 		out = append(out, n)
@@ -132,8 +145,8 @@ func (s *Store) List() ([]*Network, error) {
 }
 
 // Create adds a bridge network with its own subnet (CIDR), or one chosen
-// from lumper's pool when subnet is empty.
-func (s *Store) Create(name, subnet string) (*Network, error) {
+// from lumper's pool when subnet is empty, and the user's labels.
+func (s *Store) Create(name, subnet string, labels map[string]string) (*Network, error) {
 	if !nameRE.MatchString(name) {
 		return nil, api.Invalidf("invalid network name %q: use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 64 characters", name)
 	}
@@ -164,12 +177,12 @@ func (s *Store) Create(name, subnet string) (*Network, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	return s.create(name, want)
+	return s.create(name, want, labels)
 }
 
 // create writes a network's configuration; the caller holds the lock. A nil
 // subnet is chosen from the pool.
-func (s *Store) create(name string, subnet *net.IPNet) (*Network, error) {
+func (s *Store) create(name string, subnet *net.IPNet, labels map[string]string) (*Network, error) {
 	taken, err := s.takenSubnets()
 	if err != nil {
 		return nil, err
@@ -197,6 +210,11 @@ func (s *Store) create(name string, subnet *net.IPNet) (*Network, error) {
 	}
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating network directory: %w", err)
+	}
+	// The metadata first: a configuration without it still gets a stable
+	// ID (metaOf), one with it is complete.
+	if err := s.writeMeta(name, labels); err != nil {
+		return nil, err
 	}
 	if err := writeFile(s.confPath(name), conf); err != nil {
 		return nil, fmt.Errorf("writing network %q: %w", name, err)
@@ -234,6 +252,9 @@ func (s *Store) Remove(name string) error {
 		return fmt.Errorf("removing address store of %q: %w", name, err)
 	}
 	if err := os.Remove(s.confPath(name)); err != nil {
+		return fmt.Errorf("removing network %q: %w", name, err)
+	}
+	if err := os.Remove(s.metaPath(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing network %q: %w", name, err)
 	}
 	return nil
@@ -297,9 +318,8 @@ func (s *Store) load(name string) (*Network, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", path, err)
 	}
-	n := &Network{conf: b, NetworkInfo: api.NetworkInfo{
-		Name: name, Driver: "bridge", Default: name == Default, Created: fi.ModTime().UTC(), ConfigFile: path,
-	}}
+	n := &Network{conf: b, Name: name, Driver: "bridge", Default: name == Default, Created: fi.ModTime().UTC(), ConfigFile: path}
+	s.readMeta(n)
 	for _, p := range c.Plugins {
 		if p.Type != "bridge" {
 			continue

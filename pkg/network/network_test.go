@@ -202,12 +202,12 @@ func TestStoreCreateLoad(t *testing.T) {
 		t.Fatalf("choose = %v", got)
 	}
 	sub := mustCIDR(t, "10.213.9.0/24")
-	n, err := s.create("lab", sub)
+	n, err := s.create("lab", sub, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n.Subnet != "10.213.9.0/24" || n.Gateway != "10.213.9.1" || !strings.HasPrefix(n.Bridge, "lumper-") || len(n.Bridge) > 15 {
-		t.Fatalf("created %+v", n.NetworkInfo)
+		t.Fatalf("created %+v", n)
 	}
 	var conf struct {
 		CNIVersion string           `json:"cniVersion"`
@@ -220,15 +220,15 @@ func TestStoreCreateLoad(t *testing.T) {
 	if ipam["dataDir"] != filepath.Join(s.dir, "ipam") {
 		t.Fatalf("IPAM store %v, want under the data root", ipam["dataDir"])
 	}
-	if _, err := s.Create("lab2", "10.213.9.128/25"); err == nil || !strings.Contains(err.Error(), `overlaps network "lab"`) {
+	if _, err := s.Create("lab2", "10.213.9.128/25", nil); err == nil || !strings.Contains(err.Error(), `overlaps network "lab"`) {
 		t.Fatalf("overlapping subnet: %v", err)
 	}
 	for _, bad := range []string{"10.1.2.3/16", "10.0.0.0/33", "nonsense", "fd00::/64", "10.0.0.0/30"} {
-		if _, err := s.Create("x", bad); err == nil || !strings.Contains(err.Error(), "--subnet") {
+		if _, err := s.Create("x", bad, nil); err == nil || !strings.Contains(err.Error(), "--subnet") {
 			t.Errorf("Create --subnet %s: %v", bad, err)
 		}
 	}
-	if _, err := s.Create("bridge", ""); err == nil {
+	if _, err := s.Create("bridge", "", nil); err == nil {
 		t.Error("created a network named bridge")
 	}
 	if _, err := s.Get("nosuch"); err == nil || !strings.Contains(err.Error(), `network "nosuch" not found`) {

@@ -250,3 +250,23 @@ func ephemeralRange() (int, int) {
 	}
 	return 32768, 60999
 }
+
+// PortMap is ports as Docker's inspect keys them: "80/tcp" → its host
+// ends. Ports bound on every address show HostIp 0.0.0.0 when bound is
+// set (NetworkSettings.Ports), and "" as requested otherwise
+// (HostConfig.PortBindings, where a host port chosen at start is "").
+func PortMap(ports []api.Port, bound bool) map[string][]api.PortBinding {
+	out := map[string][]api.PortBinding{}
+	for _, p := range ports {
+		b := api.PortBinding{HostIP: p.HostIP}
+		if p.HostPort != 0 {
+			b.HostPort = strconv.Itoa(int(p.HostPort))
+		}
+		if bound && b.HostIP == "" {
+			b.HostIP = "0.0.0.0"
+		}
+		key := fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol)
+		out[key] = append(out[key], b)
+	}
+	return out
+}

@@ -55,7 +55,7 @@ func rmiOnCleanup(t *testing.T, refs ...string) {
 // imageID returns the ID (config digest) of image ref.
 func imageIDOf(t *testing.T, ref string) string {
 	t.Helper()
-	out := lumper(t, "inspect", "--type", "image", "--format", "{{.ID}}", ref)
+	out := lumper(t, "inspect", "--type", "image", "--format", "{{.Id}}", ref)
 	return strings.TrimSpace(out)
 }
 
@@ -99,7 +99,7 @@ func taskStatusOf(t *testing.T, id string) containerd.ProcessStatus {
 // containerID returns the full ID of the container named name.
 func containerIDOf(t *testing.T, name string) string {
 	t.Helper()
-	return strings.TrimSpace(lumper(t, "inspect", "--type", "container", "--format", "{{.ID}}", name))
+	return strings.TrimSpace(lumper(t, "inspect", "--type", "container", "--format", "{{.Id}}", name))
 }
 
 func TestCommitFileChanges(t *testing.T) {

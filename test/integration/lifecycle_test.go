@@ -367,7 +367,7 @@ func TestBridgeRestartAfterHostReboot(t *testing.T) {
 	if out := lumper(t, "exec", name, "ip", "-4", "addr", "show", "eth0"); !strings.Contains(out, "inet ") {
 		t.Fatalf("no address on eth0 after the reboot:\n%s", out)
 	}
-	gw := strings.TrimSpace(lumper(t, "inspect", "--format", "{{.Network.Gateway}}", name))
+	gw := strings.TrimSpace(lumper(t, "inspect", "--format", "{{.NetworkSettings.Gateway}}", name))
 	if gw == "" {
 		t.Fatal("inspect shows no gateway after the reboot")
 	}

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -37,13 +38,40 @@ func teardownNetworks() error {
 	return network.NewStore(env.dataRoot, "").Teardown()
 }
 
-func inspectNet(t *testing.T, ref string) api.NetworkSettings {
+// netSettings are the parts of a container's inspect document the network
+// tests check: its network (HostConfig.NetworkMode), NetworkSettings, and
+// NetworkSettings.Ports as a list.
+type netSettings struct {
+	Network, IPAddress, Gateway, MacAddress, SandboxKey string
+	Ports                                               []api.Port
+}
+
+func inspectNet(t *testing.T, ref string) netSettings {
 	t.Helper()
-	var d []api.ContainerDetail
+	var d []api.ContainerJSON
 	if err := json.Unmarshal([]byte(lumper(t, "inspect", ref)), &d); err != nil || len(d) != 1 {
 		t.Fatalf("inspect %s: %v", ref, err)
 	}
-	return d[0].Network
+	n := d[0].NetworkSettings
+	ns := netSettings{Network: d[0].HostConfig.NetworkMode, IPAddress: n.IPAddress, Gateway: n.Gateway, MacAddress: n.MacAddress, SandboxKey: n.SandboxKey}
+	if ep := n.Networks[ns.Network]; ep == nil || ep.IPAddress != n.IPAddress || ep.Gateway != n.Gateway {
+		t.Fatalf("inspect %s: NetworkSettings.Networks[%q] = %+v, want the same addresses as NetworkSettings", ref, ns.Network, ep)
+	}
+	for key, bs := range n.Ports {
+		port, proto, _ := strings.Cut(key, "/")
+		cp, err := strconv.Atoi(port)
+		if err != nil {
+			t.Fatalf("inspect %s: port key %q", ref, key)
+		}
+		for _, b := range bs {
+			hp, err := strconv.Atoi(b.HostPort)
+			if err != nil {
+				t.Fatalf("inspect %s: host port %q of %s", ref, b.HostPort, key)
+			}
+			ns.Ports = append(ns.Ports, api.Port{HostIP: b.HostIP, HostPort: uint16(hp), ContainerPort: uint16(cp), Protocol: proto})
+		}
+	}
+	return ns
 }
 
 // hostState is what networking may leave on the host: links on the test
@@ -325,8 +353,11 @@ func TestNetworkUserDefined(t *testing.T) {
 	net := uniqueName(t)
 	t.Cleanup(func() { lumperRun("network", "rm", net) })
 	lumper(t, "network", "create", "--subnet", "10.213.7.0/24", net)
-	if out := lumper(t, "network", "ls"); !strings.Contains(out, net) || !strings.Contains(out, "10.213.7.0/24") || !strings.Contains(out, "bridge") {
+	if out := lumper(t, "network", "ls"); !strings.Contains(out, net) || !strings.Contains(out, "bridge") {
 		t.Fatalf("network ls:\n%s", out)
+	}
+	if sub := inspectNetworkSubnet(t, net); sub != "10.213.7.0/24" {
+		t.Fatalf("network inspect: subnet %s, want 10.213.7.0/24", sub)
 	}
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
@@ -335,9 +366,9 @@ func TestNetworkUserDefined(t *testing.T) {
 	if !strings.HasPrefix(ns.IPAddress, "10.213.7.") || ns.Gateway != "10.213.7.1" || ns.Network != net {
 		t.Fatalf("container on %s: %+v", net, ns)
 	}
-	var infos []api.NetworkInfo
+	var infos []api.NetworkResource
 	if err := json.Unmarshal([]byte(lumper(t, "network", "inspect", net)), &infos); err != nil || len(infos) != 1 ||
-		len(infos[0].Containers) != 1 || infos[0].Containers[0].IPAddress != ns.IPAddress {
+		len(infos[0].Containers) != 1 || infos[0].Containers[containerIDOf(t, name)].IPv4Address != ns.IPAddress+"/24" {
 		t.Fatalf("network inspect: %v %+v", err, infos)
 	}
 	r := mustFail(t, 1, "network", "rm", net)
@@ -346,7 +377,7 @@ func TestNetworkUserDefined(t *testing.T) {
 	}
 	lumper(t, "rm", "-f", name)
 	lumper(t, "network", "rm", net)
-	if out := lumper(t, "network", "ls", "-q"); strings.Contains(out, net) {
+	if out := lumper(t, "network", "ls", "--format", "{{.Name}}"); strings.Contains(out, net) {
 		t.Fatalf("network still listed after rm:\n%s", out)
 	}
 	checkClean(t, before)
@@ -376,7 +407,7 @@ func TestNetworkRmOtherNamespace(t *testing.T) {
 		!strings.Contains(msg, `namespace "`+testNamespace+`"`) {
 		t.Fatalf("network rm from namespace %s of a network used in %s: want one line naming %s and its namespace, got %q", other, testNamespace, name, r.stderr)
 	}
-	if out := lumper(t, "network", "ls", "-q"); !slices.Contains(strings.Fields(out), net) {
+	if out := lumper(t, "network", "ls", "--format", "{{.Name}}"); !slices.Contains(strings.Fields(out), net) {
 		t.Fatalf("network gone after a refused rm:\n%s", out)
 	}
 	if err := exec.Command("ip", "link", "show", bridge).Run(); err != nil {
@@ -388,7 +419,7 @@ func TestNetworkRmOtherNamespace(t *testing.T) {
 	}
 	lumper(t, "rm", "-f", name)
 	lumper(t, "--namespace", other, "network", "rm", net)
-	if out := lumper(t, "network", "ls", "-q"); slices.Contains(strings.Fields(out), net) {
+	if out := lumper(t, "network", "ls", "--format", "{{.Name}}"); slices.Contains(strings.Fields(out), net) {
 		t.Fatalf("network still listed after rm:\n%s", out)
 	}
 	checkClean(t, before)
@@ -396,11 +427,11 @@ func TestNetworkRmOtherNamespace(t *testing.T) {
 
 func inspectNetworkBridge(t *testing.T, name string) string {
 	t.Helper()
-	var infos []api.NetworkInfo
-	if err := json.Unmarshal([]byte(lumper(t, "network", "inspect", name)), &infos); err != nil || len(infos) != 1 || infos[0].Bridge == "" {
+	var infos []api.NetworkResource
+	if err := json.Unmarshal([]byte(lumper(t, "network", "inspect", name)), &infos); err != nil || len(infos) != 1 || infos[0].Options["com.docker.network.bridge.name"] == "" {
 		t.Fatalf("network inspect %s: %v %+v", name, err, infos)
 	}
-	return infos[0].Bridge
+	return infos[0].Options["com.docker.network.bridge.name"]
 }
 
 // A detached container that ends on its own, neither stopped nor removed,
@@ -498,7 +529,7 @@ func TestNetworkBadInput(t *testing.T) {
 	if after := lumper(t, "list", "-q"); after != list {
 		t.Fatalf("bad input changed the list: %q -> %q", list, after)
 	}
-	if out := lumper(t, "network", "ls", "-q"); strings.Contains(out, "overlapping") || strings.Contains(out, "badsubnet") {
+	if out := lumper(t, "network", "ls", "--format", "{{.Name}}"); strings.Contains(out, "overlapping") || strings.Contains(out, "badsubnet") {
 		t.Fatalf("a refused network was created:\n%s", out)
 	}
 	checkClean(t, before)
@@ -506,11 +537,11 @@ func TestNetworkBadInput(t *testing.T) {
 
 func inspectNetworkSubnet(t *testing.T, name string) string {
 	t.Helper()
-	var infos []api.NetworkInfo
-	if err := json.Unmarshal([]byte(lumper(t, "network", "inspect", name)), &infos); err != nil || len(infos) != 1 || infos[0].Subnet == "" {
+	var infos []api.NetworkResource
+	if err := json.Unmarshal([]byte(lumper(t, "network", "inspect", name)), &infos); err != nil || len(infos) != 1 || len(infos[0].IPAM.Config) != 1 || infos[0].IPAM.Config[0].Subnet == "" {
 		t.Fatalf("network inspect %s: %v %+v", name, err, infos)
 	}
-	return infos[0].Subnet
+	return infos[0].IPAM.Config[0].Subnet
 }
 
 func TestPublishAll(t *testing.T) {

@@ -20,6 +20,7 @@ func newImageCmd(g *GlobalOptions) *cobra.Command {
 	rm.Use = "rm [OPTIONS] IMAGE..."
 	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g), newPullCmd(g), newPushCmd(g), newImagePruneCmd(g),
 		newSaveCmd(g), newTagCmd(g), newHistoryCmd(g))
+	cmd.AddCommand(newInspectCmdOf(g, typeImage))
 	return cmd
 }
 
@@ -29,6 +30,7 @@ func newContainerCmd(g *GlobalOptions) *cobra.Command {
 	cmd.AddCommand(newListCmd(g), newRunCmd(g), newStopCmd(g), newRmCmd(g),
 		newCreateCmd(g), newStartCmd(g), newRestartCmd(g), newKillCmd(g), newWaitCmd(g),
 		newPauseCmd(g), newUnpauseCmd(g), newRenameCmd(g), newCpCmd(g), newContainerPruneCmd(g), newCommitCmd(g))
+	cmd.AddCommand(newInspectCmdOf(g, typeContainer))
 	return cmd
 }
 

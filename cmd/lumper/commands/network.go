@@ -2,9 +2,10 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -61,12 +62,14 @@ func (n *NetworkFlags) networkOptions(mode string) (container.NetworkOptions, er
 
 // NetworkOptions are the flags of the `network` commands.
 type NetworkOptions struct {
-	Global *GlobalOptions
-	Subnet string
-	Quiet  bool
-	Format string
-	Force  bool
-	Out    io.Writer
+	Global  *GlobalOptions
+	Subnet  string
+	Driver  string
+	Labels  []string
+	Quiet   bool
+	NoTrunc bool
+	Format  string
+	Filters []string
 }
 
 // newNetworkCmd groups the network verbs: ls, create, rm, inspect.
@@ -76,7 +79,7 @@ func newNetworkCmd(g *GlobalOptions) *cobra.Command {
 		Short: "Manage container networks (bridge networks through CNI)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newNetworkLsCmd(g), newNetworkCreateCmd(g), newNetworkRmCmd(g), newNetworkInspectCmd(g))
+	cmd.AddCommand(newNetworkLsCmd(g), newNetworkCreateCmd(g), newNetworkRmCmd(g), newInspectCmdOf(g, typeNetwork))
 	return cmd
 }
 
@@ -86,70 +89,147 @@ func newNetworkLsCmd(g *GlobalOptions) *cobra.Command {
 		Use:     "ls [OPTIONS]",
 		Aliases: []string{"list"},
 		Short:   "List networks",
-		Args:    cobra.NoArgs,
+		Example: `  lumper network ls
+  lumper network ls --filter driver=bridge --format '{{.ID}} {{.Name}}'
+  lumper network ls -q --filter label=env=ci`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Out = cmd.OutOrStdout()
 			if err := output.Validate(o.Format); err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			nets, err := o.Global.networks().List()
+			filters, err := parseNetworkFilters(o.Filters)
+			if err != nil {
+				return usageErrorf(cmd, "%v", err)
+			}
+			nets, err := o.Global.networks().All()
 			if err != nil {
 				return err
 			}
-			var rows []api.NetworkInfo
-			for _, n := range nets {
-				rows = append(rows, n.NetworkInfo)
+			rows := networkRows(nets, filters)
+			id := func(r api.NetworkSummary) string {
+				if o.NoTrunc {
+					return r.ID
+				}
+				return client.ShortID(r.ID)
 			}
-			rows = append(rows, api.NetworkInfo{Name: network.Host, Driver: network.Host}, api.NetworkInfo{Name: network.None, Driver: "null"})
-			return output.Print(o.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, networkColumns,
-				func(r api.NetworkInfo) string { return r.Name })
+			cols := []output.Column[api.NetworkSummary]{
+				{Header: "NETWORK ID", Value: id},
+				{Header: "NAME", Value: func(r api.NetworkSummary) string { return r.Name }},
+				{Header: "DRIVER", Value: func(r api.NetworkSummary) string { return r.Driver }},
+				{Header: "SCOPE", Value: func(r api.NetworkSummary) string { return r.Scope }},
+			}
+			return output.Print(o.Global.IO.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, cols, id)
 		},
 	}
-	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "only print network names")
-	cmd.Flags().StringVar(&o.Format, "format", "", "output format: table, json, or a Go template")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "only print network IDs")
+	cmd.Flags().BoolVar(&o.NoTrunc, "no-trunc", false, "print whole network IDs")
+	cmd.Flags().StringVar(&o.Format, "format", "", "output format: table, json, or a Go template (.ID .Name .Driver .Scope .Labels .CreatedAt)")
+	cmd.Flags().StringArrayVarP(&o.Filters, "filter", "f", nil, "filter: name=, id=, driver=, label=KEY[=VALUE], type=builtin|custom, scope=local")
 	return cmd
 }
 
-var networkColumns = []output.Column[api.NetworkInfo]{
-	{Header: "NAME", Value: func(r api.NetworkInfo) string { return r.Name }},
-	{Header: "DRIVER", Value: func(r api.NetworkInfo) string { return r.Driver }},
-	{Header: "SUBNET", Value: func(r api.NetworkInfo) string { return orDash(r.Subnet) }},
-	{Header: "GATEWAY", Value: func(r api.NetworkInfo) string { return orDash(r.Gateway) }},
-	{Header: "BRIDGE", Value: func(r api.NetworkInfo) string { return orDash(r.Bridge) }},
+// networkFilterKeys are the filters `network ls --filter` takes.
+var networkFilterKeys = []string{"name", "id", "driver", "label", "type", "scope"}
+
+// parseNetworkFilters reads --filter KEY=VALUE flags into KEY → values.
+func parseNetworkFilters(fs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, f := range fs {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || v == "" && k != "label" {
+			return nil, fmt.Errorf("invalid filter %q: use KEY=VALUE", f)
+		}
+		if !slices.Contains(networkFilterKeys, k) {
+			return nil, fmt.Errorf("invalid filter %q: use %s", k, strings.Join(networkFilterKeys, ", "))
+		}
+		if k == "type" && v != "builtin" && v != "custom" {
+			return nil, fmt.Errorf("invalid filter 'type=%s': use builtin or custom", v)
+		}
+		out[k] = append(out[k], v)
+	}
+	return out, nil
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
+// networkRows are the networks that pass every filter key (any of a key's
+// values), sorted by name as Docker lists them.
+func networkRows(nets []*network.Network, filters map[string][]string) []api.NetworkSummary {
+	rows := []api.NetworkSummary{}
+	for _, n := range nets {
+		if networkMatches(n, filters) {
+			rows = append(rows, n.Summary())
+		}
 	}
-	return s
+	slices.SortFunc(rows, func(a, b api.NetworkSummary) int { return strings.Compare(a.Name, b.Name) })
+	return rows
+}
+
+func networkMatches(n *network.Network, filters map[string][]string) bool {
+	for k, vals := range filters {
+		if !slices.ContainsFunc(vals, func(v string) bool {
+			switch k {
+			case "name":
+				return strings.Contains(n.Name, v) // Docker: a substring
+			case "id":
+				return strings.HasPrefix(n.ID, v)
+			case "driver":
+				return n.Driver == v
+			case "scope":
+				return v == "local"
+			case "type":
+				return (v == "builtin") == (network.IsBuiltin(n.Name))
+			case "label":
+				key, val, hasVal := strings.Cut(v, "=")
+				got, ok := n.Labels[key]
+				return ok && (!hasVal || got == val)
+			}
+			return false
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 func newNetworkCreateCmd(g *GlobalOptions) *cobra.Command {
 	o := &NetworkOptions{Global: g}
 	cmd := &cobra.Command{
 		Use:   "create [OPTIONS] NAME",
-		Short: "Create a bridge network with its own subnet",
+		Short: "Create a bridge network with its own subnet; print its ID",
 		Example: `  lumper network create backend
-  lumper network create --subnet 172.31.5.0/24 lab`,
+  lumper network create --subnet 172.31.5.0/24 --label env=ci lab`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := o.Global.networks().Create(args[0], o.Subnet)
-			if err != nil {
-				return err
+			if o.Driver != "" && o.Driver != "bridge" {
+				return usageErrorf(cmd, "invalid --driver %q: lumper makes bridge networks only", o.Driver)
 			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), n.Name)
+			labels := map[string]string{}
+			for _, l := range o.Labels {
+				k, v, _ := strings.Cut(l, "=")
+				if k == "" {
+					return usageErrorf(cmd, "invalid --label %q: use KEY=VALUE", l)
+				}
+				labels[k] = v
+			}
+			n, err := o.Global.networks().Create(args[0], o.Subnet, labels)
+			if err != nil {
+				// Exit 1 as Docker's network create, not run/create's 125
+				// (errorStatus goes by the verb's name).
+				return &api.StatusError{Code: 1, Err: errors.New(describe(err))}
+			}
+			_, err = fmt.Fprintln(o.Global.IO.Out, n.ID)
 			return err
 		},
 	}
+	cmd.Flags().StringVarP(&o.Driver, "driver", "d", "bridge", "driver (bridge only)")
 	cmd.Flags().StringVar(&o.Subnet, "subnet", "", "subnet in CIDR form (default: a free /16 from lumper's pool)")
+	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "set metadata on the network (KEY=VALUE)")
 	return cmd
 }
 
 func newNetworkRmCmd(g *GlobalOptions) *cobra.Command {
 	o := &NetworkOptions{Global: g}
 	cmd := &cobra.Command{
-		Use:     "rm NAME...",
+		Use:     "rm NETWORK...",
 		Aliases: []string{"remove"},
 		Short:   "Remove networks no container uses",
 		Args:    cobra.MinimumNArgs(1),
@@ -159,11 +239,11 @@ func newNetworkRmCmd(g *GlobalOptions) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			return forEach(cmd.ErrOrStderr(), args, func(name string) error {
-				if err := removeNetwork(ctx, c, o.Global.networks(), name); err != nil {
+			return forEach(o.Global.IO.Err, args, func(ref string) error {
+				if err := removeNetwork(ctx, c, o.Global.networks(), ref); err != nil {
 					return err
 				}
-				_, err := fmt.Fprintln(cmd.OutOrStdout(), name)
+				_, err := fmt.Fprintln(o.Global.IO.Out, ref)
 				return err
 			})
 		},
@@ -171,7 +251,12 @@ func newNetworkRmCmd(g *GlobalOptions) *cobra.Command {
 	return cmd
 }
 
-func removeNetwork(ctx context.Context, c *client.Client, s *network.Store, name string) error {
+// removeNetwork removes the network ref names (a name or an ID prefix).
+func removeNetwork(ctx context.Context, c *client.Client, s *network.Store, ref string) error {
+	name := ref
+	if n, err := s.Find(ref); err == nil {
+		name = n.Name
+	}
 	if network.IsBuiltin(name) {
 		return s.Remove(name) // refused with the reason
 	}
@@ -190,37 +275,6 @@ func removeNetwork(ctx context.Context, c *client.Client, s *network.Store, name
 		return api.Invalidf("network %q is used by container %s in namespace %q: remove it first", name, ref, u.Namespace)
 	}
 	return s.Remove(name)
-}
-
-func newNetworkInspectCmd(g *GlobalOptions) *cobra.Command {
-	o := &NetworkOptions{Global: g}
-	cmd := &cobra.Command{
-		Use:   "inspect NAME...",
-		Short: "Show networks in detail (JSON), with the containers on them",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ctx, err := o.Global.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			var out []api.NetworkInfo
-			for _, name := range args {
-				n, err := container.InspectNetwork(ctx, c, o.Global.networks(), name)
-				if err != nil {
-					return err
-				}
-				out = append(out, n)
-			}
-			b, err := json.MarshalIndent(out, "", "    ")
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
-			return err
-		},
-	}
-	return cmd
 }
 
 // networks is the data root's network store.
