@@ -17,7 +17,11 @@ func TestExitCodeOneLine(t *testing.T) {
 	root := &cobra.Command{Use: "lumper"}
 	logs := &cobra.Command{Use: "logs"}
 	run := &cobra.Command{Use: "run"}
-	root.AddCommand(logs, run)
+	ctrGroup, ctrRun := &cobra.Command{Use: "container"}, &cobra.Command{Use: "run"}
+	netGroup, netCreate := &cobra.Command{Use: "network"}, &cobra.Command{Use: "create"}
+	ctrGroup.AddCommand(ctrRun)
+	netGroup.AddCommand(netCreate)
+	root.AddCommand(logs, run, ctrGroup, netGroup)
 	for _, tc := range []struct {
 		cmd  *cobra.Command
 		err  error
@@ -28,6 +32,8 @@ func TestExitCodeOneLine(t *testing.T) {
 		{logs, &usageError{cmd: logs, err: errors.New("unknown flag: --x"), flag: true}, 125, "lumper: unknown flag: --x (see 'lumper logs --help')\n"},
 		{run, usageErrorf(run, "invalid --memory"), 125, "lumper: invalid --memory (see 'lumper run --help')\n"},
 		{logs, errors.New("first\nsecond"), 1, "lumper: first second\n"},
+		{ctrRun, errors.New("bad"), 125, "lumper: bad\n"},
+		{netCreate, errors.New("bad"), 1, "lumper: bad\n"},
 		{run, errors.New("first\nsecond"), 125, "lumper: first second\n"},
 		{root, &api.StatusError{Code: 127, Err: errors.New("not found")}, 127, "lumper: not found\n"},
 		{run, &api.StatusError{Code: 3}, 3, ""},
