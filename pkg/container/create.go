@@ -122,7 +122,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		}
 	} else if lctx, err = c.ReserveName(ctx, name, id); err != nil {
 		if errors.Is(err, client.ErrNameInUse) {
-			return nil, api.Invalidf("%v: remove that container or choose another --name", strings.TrimSuffix(err.Error(), ": "+client.ErrNameInUse.Error()))
+			return nil, api.Invalidf("%v", err) // Docker's wording
 		}
 		return nil, err
 	}

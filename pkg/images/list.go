@@ -99,7 +99,7 @@ func Resolve(ctx context.Context, c *client.Client, ref string) (images.Image, e
 	if _, err := Normalize(ref); err != nil {
 		return images.Image{}, err
 	}
-	return images.Image{}, fmt.Errorf("no such image: %s: %w", ref, errdefs.ErrNotFound)
+	return images.Image{}, NoSuchImage(ref)
 }
 
 type idMatch struct {
@@ -123,4 +123,11 @@ func byIDPrefix(ctx context.Context, c *client.Client, prefix string) ([]idMatch
 		}
 	}
 	return out, nil
+}
+
+// NoSuchImage is the not-found error of an image reference, worded as
+// Docker's ("No such image: x"), which scripts grep for; it is an
+// errdefs.ErrNotFound.
+func NoSuchImage(ref string) error {
+	return errdefs.ErrNotFound.WithMessage("No such image: " + ref)
 }
