@@ -39,7 +39,7 @@ func newReapCmd(g *GlobalOptions) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return loggerHook(cmd, g, container.Reap)
+			return loggerHook(cmd, g, container.ReapAndAutoRemove)
 		},
 	}
 }

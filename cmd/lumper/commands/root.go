@@ -248,12 +248,17 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// userTerminal is the terminal on stdin that -t needs for a foreground
-// container or exec process.
-func userTerminal(cmd *cobra.Command, g *GlobalOptions) (console.Console, error) {
+// userTerminal is the terminal on stdin for a foreground container or exec
+// process with -t. With -i there must be one (Docker's "the input device is
+// not a TTY"); without -i, stdin need not be a terminal: the process still
+// gets one, whose output is copied to stdout, as Docker does (nil console).
+func userTerminal(cmd *cobra.Command, g *GlobalOptions, interactive bool) (console.Console, error) {
 	con, err := g.IO.Console()
 	if err != nil {
-		return nil, usageErrorf(cmd, "-t needs a terminal on stdin (%v): drop -t when piping", err)
+		if !interactive {
+			return nil, nil
+		}
+		return nil, usageErrorf(cmd, "the input device is not a TTY")
 	}
 	return con, nil
 }
