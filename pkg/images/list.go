@@ -131,3 +131,17 @@ func byIDPrefix(ctx context.Context, c *client.Client, prefix string) ([]idMatch
 func NoSuchImage(ref string) error {
 	return errdefs.ErrNotFound.WithMessage("No such image: " + ref)
 }
+
+// ConfigID is the ID (config digest, sha256:...) of the image recorded
+// under name.
+func ConfigID(ctx context.Context, c *client.Client, name string) (string, error) {
+	img, err := c.ImageService().Get(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("looking up image %s: %w", name, err)
+	}
+	cfgDesc, err := images.Config(ctx, c.ContentStore(), img.Target, platforms.Default())
+	if err != nil {
+		return "", fmt.Errorf("reading config of image %s: %w", name, err)
+	}
+	return cfgDesc.Digest.String(), nil
+}

@@ -25,20 +25,23 @@ type CommitOptions struct {
 func newCommitCmd(g *GlobalOptions) *cobra.Command {
 	o := &CommitOptions{Global: g}
 	cmd := &cobra.Command{
-		Use:   "commit [OPTIONS] CONTAINER IMAGE",
+		Use:   "commit [OPTIONS] CONTAINER [IMAGE]",
 		Short: "Create an image from a container's changes",
 		Long: `Create an image from a container's file system changes: one new layer on top of
 the container's image, whose config is kept (with --change applied). A running
 container is paused while its changes are read, unless --pause=false. Bind
 mounts and volumes are not part of the container's file system and are not
 committed. Of extended attributes, only file capabilities (security.capability)
-are kept. Prints the new image's ID.`,
+are kept. Prints the new image's ID; without IMAGE the image is untagged.`,
 		Example: `  lumper commit web web:v2
   lumper commit -m "add config" -a "Ann <ann@example.com>" -c 'CMD ["httpd", "-f"]' web web:v2
   lumper commit --compression zstd web web:v2`,
-		Args: cobra.ExactArgs(2),
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Container, o.Commit.Ref = args[0], args[1]
+			o.Container = args[0]
+			if len(args) == 2 {
+				o.Commit.Ref = args[1]
+			}
 			o.Out, o.Err = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			o.Commit.NoPause = !o.Pause
 			if err := o.Commit.Validate(); err != nil {

@@ -62,11 +62,26 @@ func runLoad(ctx context.Context, o *LoadOptions) error {
 		return err
 	}
 	for _, n := range names {
-		if _, err := fmt.Fprintf(o.Out, "Loaded image: %s\n", n); err != nil {
+		line := "Loaded image: " + familiarRef(n)
+		if images.Dangling(n) {
+			id, err := images.ConfigID(ctx, c, n)
+			if err != nil {
+				return err
+			}
+			line = "Loaded image ID: " + id
+		}
+		if _, err := fmt.Fprintln(o.Out, line); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// familiarRef is an image name as Docker prints it: busybox:latest for
+// docker.io/library/busybox:latest, localhost:5000/x:1 as it is.
+func familiarRef(name string) string {
+	repo, tag := images.Familiar(name)
+	return repo + ":" + tag
 }
 
 // openInput opens a file argument, or stdin for "" and "-".
