@@ -16,9 +16,17 @@ PREFIX ?= /usr/local
 
 all: build
 
-## build: lumper and lumper-logger into _output/bin
+# The version `lumper version` and `lumper --version` print, stamped at build.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+GIT_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_TIME ?= $(shell date -u $${SOURCE_DATE_EPOCH:+-d @$$SOURCE_DATE_EPOCH} +%Y-%m-%dT%H:%M:%SZ)
+VERSION_PKG := github.com/lumper/lumper/cmd/lumper/commands
+VERSION_LDFLAGS := -X $(VERSION_PKG).buildVersion=$(VERSION) -X $(VERSION_PKG).buildCommit=$(GIT_COMMIT) \
+	-X $(VERSION_PKG).buildTime=$(BUILD_TIME)
+
+## build: lumper and lumper-logger into _output/bin (version, commit and date stamped)
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger
+	$(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger
 
 ## deps: Debian packages lumper and its tests need (runc, static busybox, CNI plugins, iptables, a registry)
 deps:

@@ -64,6 +64,10 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		},
 	}
 	root.CompletionOptions.HiddenDefaultCmd = false
+	// --version (and -v, as Docker's) prints one line without containerd.
+	bi := clientVersion()
+	root.Version = bi.Version
+	root.SetVersionTemplate(fmt.Sprintf("lumper version %s, build %s\n", bi.Version, shortCommit(bi.GitCommit, 7)))
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
@@ -147,13 +151,7 @@ func setupLogging(debug bool) {
 // dial connects to containerd with the global options, refuses a containerd
 // that is too old and warns about one with known container escapes.
 func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Context, error) {
-	c, ctx, err := client.New(ctx, client.Options{
-		Address:     g.Address,
-		Namespace:   g.Namespace,
-		Snapshotter: g.Snapshotter,
-		DataRoot:    g.DataRoot,
-		CNIPath:     g.CNIPath,
-	})
+	c, ctx, err := g.connect(ctx)
 	if err != nil {
 		return nil, ctx, err
 	}
@@ -166,6 +164,18 @@ func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Conte
 		fmt.Fprintf(g.IO.Err, "lumper: warning: %s\n", w)
 	}
 	return c, ctx, nil
+}
+
+// connect connects to containerd with the global options, whatever its
+// version (`version` reports any).
+func (g *GlobalOptions) connect(ctx context.Context) (*client.Client, context.Context, error) {
+	return client.New(ctx, client.Options{
+		Address:     g.Address,
+		Namespace:   g.Namespace,
+		Snapshotter: g.Snapshotter,
+		DataRoot:    g.DataRoot,
+		CNIPath:     g.CNIPath,
+	})
 }
 
 // usageError is a mistake on the command line, with a hint where to look:
