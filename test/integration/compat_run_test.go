@@ -79,6 +79,15 @@ var _ = registerCompat("run",
 		dockerOK(t, "kill", name)
 		eventually(t, 20*time.Second, "the killed --rm container to be removed", func() bool { return !containerExists(t, name) })
 	}},
+	compatCase{"run --rm -d; wait: the exit code, then the container is gone", func(t *testing.T) {
+		name := uniqueName(t)
+		rmOnCleanup(t, name)
+		dockerOK(t, "run", "--rm", "-d", "--name", name, "busybox", "sh", "-c", "sleep 3; exit 3")
+		if out := dockerOK(t, "wait", name); out != "3\n" {
+			t.Fatalf("wait printed %q", out)
+		}
+		eventually(t, 20*time.Second, "the --rm container to be removed", func() bool { return !containerExists(t, name) })
+	}},
 	compatCase{"run -d without --rm: kept after it exits", func(t *testing.T) {
 		name := runDetached(t, "busybox", "true")
 		if out := dockerOK(t, "wait", name); out != "0\n" {
