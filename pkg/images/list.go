@@ -96,8 +96,10 @@ func Resolve(ctx context.Context, c *client.Client, ref string) (images.Image, e
 			return images.Image{}, api.Invalidf("image ID prefix %q is ambiguous: give more characters", ref)
 		}
 	}
-	if _, err := Normalize(ref); err != nil {
-		return images.Image{}, err
+	if _, isID := looksLikeID(ref); !isID {
+		if _, err := Normalize(ref); err != nil {
+			return images.Image{}, err
+		}
 	}
 	return images.Image{}, NoSuchImage(ref)
 }

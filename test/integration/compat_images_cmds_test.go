@@ -108,6 +108,28 @@ var _ = registerCompat("images",
 		wantExit(t, docker("inspect", "--type", "image", img), 1)
 		dockerOK(t, "inspect", "--type", "image", "busybox")
 	}},
+	compatCase{"rmi of the last name: Untagged: x:1 then Deleted: sha256:ID", func(t *testing.T) {
+		img := compatImage(t, "")
+		rmiOnCleanup(t, img)
+		id := strings.TrimSpace(dockerOK(t, "commit", committed(t), img))
+		if out := dockerOK(t, "rmi", img); out != "Untagged: "+img+"\nDeleted: "+id+"\n" {
+			t.Fatalf("rmi printed %q", out)
+		}
+	}},
+	compatCase{"rmi sha256:ID of an untagged image: Deleted: sha256:ID", func(t *testing.T) {
+		id := strings.TrimSpace(dockerOK(t, "commit", committed(t)))
+		rmiOnCleanup(t, id)
+		if out := dockerOK(t, "rmi", id); out != "Deleted: "+id+"\n" {
+			t.Fatalf("rmi printed %q", out)
+		}
+	}},
+	compatCase{"rmi of a 64-hex ID that does not exist: No such image (1)", func(t *testing.T) {
+		r := docker("rmi", strings.Repeat("0f", 32))
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "No such image: "+strings.Repeat("0f", 32)) {
+			t.Fatalf("stderr %q", r.stderr)
+		}
+	}},
 	compatCase{"load -i busybox.tar: Loaded image: busybox:latest", func(t *testing.T) {
 		if out := dockerOK(t, "load", "-q", "-i", env.images.docker); out != "Loaded image: busybox:latest\n" {
 			t.Fatalf("load printed %q", out)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
+	"github.com/containerd/errdefs"
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/images"
@@ -44,13 +44,26 @@ func runRmi(ctx context.Context, o *RmiOptions) error {
 	}
 	defer c.Close()
 	return forEach(o.Err, o.Refs, func(ref string) error {
+		// The ID, for Docker's "Deleted: sha256:..." once no name is left.
+		var id string
+		if img, err := images.Resolve(ctx, c, ref); err == nil {
+			id, _ = images.ConfigID(ctx, c, img.Name)
+		}
 		names, err := images.Remove(ctx, c, ref, o.Force)
 		if err != nil {
 			return err
 		}
 		for _, n := range names {
-			repo, tag := images.Familiar(n)
-			if _, err := fmt.Fprintf(o.Out, "Untagged: %s\n", strings.TrimSuffix(repo+":"+tag, ":<none>")); err != nil {
+			if images.Dangling(n) {
+				continue // an untagged image has no name to untag
+			}
+			if _, err := fmt.Fprintf(o.Out, "Untagged: %s\n", familiarRef(n)); err != nil {
+				return err
+			}
+		}
+		if id != "" {
+			if _, err := images.Resolve(ctx, c, id); errdefs.IsNotFound(err) {
+				_, err := fmt.Fprintf(o.Out, "Deleted: %s\n", id)
 				return err
 			}
 		}
