@@ -6,6 +6,7 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
 
 	"github.com/lumper/lumper/pkg/client"
 )
@@ -53,4 +54,26 @@ func autoRemove(ctx context.Context, c *client.Client, id string) error {
 		return fmt.Errorf("loading task of %s: %w", id, err)
 	}
 	return removeContainer(ctx, c, ctr)
+}
+
+// holdAutoRemove keeps a --rm -d container from being removed while it is
+// restarted: the label is cleared before the stop (the reaper then leaves
+// the container alone) and set again by the returned func.
+func holdAutoRemove(ctx context.Context, c *client.Client, ref string) (release func(), _ error) {
+	rec, ctr, err := load(ctx, c, ref)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Labels[client.LabelAutoRemove] != "true" {
+		return func() {}, nil
+	}
+	if _, err := ctr.SetLabels(ctx, map[string]string{client.LabelAutoRemove: ""}); err != nil {
+		return nil, fmt.Errorf("holding auto-removal of %s: %w", ref, err)
+	}
+	return func() {
+		ctx := context.WithoutCancel(ctx)
+		if _, err := ctr.SetLabels(ctx, map[string]string{client.LabelAutoRemove: "true"}); err != nil && !errdefs.IsNotFound(err) {
+			log.G(ctx).WithError(err).Warn("restoring auto-removal")
+		}
+	}, nil
 }

@@ -88,6 +88,22 @@ var _ = registerCompat("run",
 		}
 		eventually(t, 20*time.Second, "the --rm container to be removed", func() bool { return !containerExists(t, name) })
 	}},
+	compatCase{"run --rm -d, then restart: running again, not removed", func(t *testing.T) {
+		name := uniqueName(t)
+		rmOnCleanup(t, name)
+		dockerOK(t, "run", "--rm", "-d", "--name", name, "busybox", "sleep", "300")
+		dockerOK(t, "restart", "-t", "1", name)
+		// The old task's reaper may run after the restart: it must leave
+		// the restarted container alone.
+		if out := dockerOK(t, "exec", name, "true"); out != "" {
+			t.Fatalf("exec printed %q", out)
+		}
+		if out := dockerOK(t, "inspect", "--format", "{{.State.Status}}", name); out != "running\n" {
+			t.Fatalf("status %q after restart", out)
+		}
+		dockerOK(t, "stop", "-t", "1", name)
+		eventually(t, 20*time.Second, "the --rm container to be removed after stop", func() bool { return !containerExists(t, name) })
+	}},
 	compatCase{"run -d without --rm: kept after it exits", func(t *testing.T) {
 		name := runDetached(t, "busybox", "true")
 		if out := dockerOK(t, "wait", name); out != "0\n" {
