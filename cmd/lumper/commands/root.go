@@ -231,10 +231,14 @@ func ExitCode(w io.Writer, cmd *cobra.Command, err error) int {
 // errorStatus is the exit code of a failed command: 125 for run and create
 // (Docker's "the error is the container runtime's own"), 1 for the rest.
 func errorStatus(cmd *cobra.Command) int {
-	if cmd != nil && (cmd.Name() == "run" || cmd.Name() == "create") {
-		return 125
+	if cmd == nil || (cmd.Name() != "run" && cmd.Name() != "create") {
+		return 1
 	}
-	return 1
+	// `run`, `create`, `container run|create`; not `network create`.
+	if p := cmd.Parent(); p != nil && p.HasParent() && p.Name() != "container" {
+		return 1
+	}
+	return 125
 }
 
 // describe adds the hints users need to the errors they will meet most.
