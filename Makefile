@@ -16,9 +16,18 @@ PREFIX ?= /usr/local
 
 all: build
 
-## build: lumper and lumper-logger into _output/bin, static (nothing needs cgo)
+# The version `lumper version` and `lumper --version` print, stamped at build.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+GIT_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_TIME ?= $(shell date -u $${SOURCE_DATE_EPOCH:+-d @$$SOURCE_DATE_EPOCH} +%Y-%m-%dT%H:%M:%SZ)
+VERSION_PKG := github.com/lumper/lumper/cmd/lumper/commands
+VERSION_LDFLAGS := -X $(VERSION_PKG).buildVersion=$(VERSION) -X $(VERSION_PKG).buildCommit=$(GIT_COMMIT) \
+	-X $(VERSION_PKG).buildTime=$(BUILD_TIME)
+
+## build: lumper and lumper-logger into _output/bin, static (nothing needs cgo),
+## version, commit and date stamped
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger
 
 ## man / completions: man pages and bash, zsh, fish completions from the command tree
 MAN := $(CURDIR)/_output/man
@@ -32,14 +41,14 @@ completions:
 ## and the licence, plus SHA256SUMS, in _output/release
 RELEASE := $(CURDIR)/_output/release
 RELEASE_PLATFORMS := linux/amd64 linux/arm64 linux/arm/v7
-RELEASE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+RELEASE_VERSION ?= $(or $(VERSION),dev)
 release: man completions
 	@rm -rf $(RELEASE) && mkdir -p $(RELEASE)
 	@set -e; for p in $(RELEASE_PLATFORMS); do \
 		os=$$(echo $$p | cut -d/ -f1); arch=$$(echo $$p | cut -d/ -f2); variant=$$(echo $$p | cut -d/ -f3); \
 		name=lumper-$(RELEASE_VERSION)-$$os-$$arch$${variant}; dir=$(RELEASE)/$$name; \
 		echo "building $$name"; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' \
 			-o $$dir/bin/ ./cmd/lumper ./cmd/lumper-logger; \
 		mkdir -p $$dir/share/man/man1 $$dir/share/bash-completion/completions $$dir/share/zsh/site-functions \
 			$$dir/share/fish/vendor_completions.d; \

@@ -28,6 +28,9 @@ const (
 	LabelLogPath = labelPrefix + "log-path"
 	// LabelPrivileged is "true" for a container run with --privileged.
 	LabelPrivileged = labelPrefix + "privileged"
+	// LabelAutoRemove is "true" for a container run with --rm -d: the
+	// reaper removes it once its exit is recorded.
+	LabelAutoRemove = labelPrefix + "auto-remove"
 	// LabelTTY is "true" when the container has a terminal.
 	LabelTTY = labelPrefix + "tty"
 	// LabelLogMaxSize and LabelLogMaxFiles are the --log-opt rotation

@@ -39,6 +39,23 @@ func NewID() string {
 // ErrNameInUse is returned when a name is held by another container.
 var ErrNameInUse = errors.New("name in use")
 
+// NameInUseError is a name held by container ID (which may be empty when the
+// holder is not known), worded as Docker's conflict, which scripts grep for.
+// It is an ErrNameInUse.
+type NameInUseError struct {
+	Name, ID string
+}
+
+func (e *NameInUseError) Error() string {
+	by := ""
+	if e.ID != "" {
+		by = fmt.Sprintf(" by container %q", e.ID)
+	}
+	return fmt.Sprintf("Conflict. The container name \"/%s\" is already in use%s. You have to remove (or rename) that container to be able to reuse that name.", e.Name, by)
+}
+
+func (e *NameInUseError) Is(target error) bool { return target == ErrNameInUse }
+
 // nameLeaseID is the ID of the lease that reserves a name. containerd creates
 // a lease atomically and refuses a second one with the same ID, which makes
 // the lease a per-namespace mutex for the name.
@@ -79,7 +96,7 @@ func (c *Client) ReserveName(ctx context.Context, name, id string) (context.Cont
 			for _, h := range holders {
 				if h.ID != id {
 					_ = ls.Delete(ctx, leases.Lease{ID: leaseID})
-					return ctx, fmt.Errorf("the name %q is in use by container %s: %w", name, ShortID(h.ID), ErrNameInUse)
+					return ctx, &NameInUseError{Name: name, ID: h.ID}
 				}
 			}
 			return leases.WithLease(ctx, leaseID), nil
@@ -95,18 +112,18 @@ func (c *Client) ReserveName(ctx context.Context, name, id string) (context.Cont
 			if attempt < 3 {
 				continue // released meanwhile
 			}
-			return ctx, fmt.Errorf("the name %q is in use: %w", name, ErrNameInUse)
+			return ctx, &NameInUseError{Name: name}
 		}
 		holder := found[0].Labels[LabelLeaseContainer]
 		if holder != "" {
 			if _, err := c.ContainerService().Get(ctx, holder); err == nil {
-				return ctx, fmt.Errorf("the name %q is in use by container %s: %w", name, ShortID(holder), ErrNameInUse)
+				return ctx, &NameInUseError{Name: name, ID: holder}
 			} else if !errdefs.IsNotFound(err) {
 				return ctx, fmt.Errorf("checking holder of name %q: %w", name, err)
 			}
 		}
 		if ownerAlive(found[0].Labels[LabelLeaseOwner]) || attempt >= 3 {
-			return ctx, fmt.Errorf("the name %q is in use by a container being created: %w", name, ErrNameInUse)
+			return ctx, &NameInUseError{Name: name, ID: holder}
 		}
 		// A stale reservation: its owner died before creating the container.
 		if err := ls.Delete(ctx, leases.Lease{ID: leaseID}); err != nil && !errdefs.IsNotFound(err) {

@@ -48,12 +48,19 @@ func ResolveContainer(ctx context.Context, cs ContainerLister, ref string) (cont
 	}
 	switch len(byPrefix) {
 	case 0:
-		return containers.Container{}, fmt.Errorf("no such container: %s: %w", ref, errdefs.ErrNotFound)
+		return containers.Container{}, NoSuchContainer(ref)
 	case 1:
 		return byPrefix[0], nil
 	default:
 		return containers.Container{}, fmt.Errorf("container ID prefix %q is ambiguous (%d matches): give more characters: %w", ref, len(byPrefix), errdefs.ErrInvalidArgument)
 	}
+}
+
+// NoSuchContainer is the not-found error of a container reference, worded
+// as Docker's ("No such container: x"), which scripts grep for; it is an
+// errdefs.ErrNotFound.
+func NoSuchContainer(ref string) error {
+	return errdefs.ErrNotFound.WithMessage("No such container: " + ref)
 }
 
 // Container resolves ref against this client's containers.

@@ -116,3 +116,13 @@ func TestUserLabels(t *testing.T) {
 		t.Fatal("an empty label must not be set on containerd (it drops it)")
 	}
 }
+
+// TestNoSuchContainerWording: scripts grep Docker's wording, and callers
+// classify the error as not found.
+func TestNoSuchContainerWording(t *testing.T) {
+	cs := fakeLister{}
+	_, err := ResolveContainer(context.Background(), cs, "web")
+	if err == nil || err.Error() != "No such container: web" || !errdefs.IsNotFound(err) {
+		t.Fatalf("got %v, want not-found %q", err, "No such container: web")
+	}
+}

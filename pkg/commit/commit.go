@@ -53,7 +53,7 @@ const leaseExpiry = time.Hour
 
 // Options describe a commit.
 type Options struct {
-	Ref         string   // name of the new image, e.g. "myimage:1.0"
+	Ref         string   // name of the new image, e.g. "myimage:1.0"; "" for an untagged one
 	Message     string   // history comment (-m)
 	Author      string   // image and history author (-a)
 	Changes     []string // Dockerfile instructions applied to the config (-c)
@@ -80,8 +80,10 @@ type Result struct {
 // Validate checks everything about o that does not need containerd: the
 // image name, the compression and the --change instructions.
 func (o Options) Validate() error {
-	if _, err := lumperimages.Normalize(o.Ref); err != nil {
-		return err
+	if o.Ref != "" {
+		if _, err := lumperimages.Normalize(o.Ref); err != nil {
+			return err
+		}
 	}
 	if _, err := LayerMediaType(o.Compression); err != nil {
 		return err
@@ -103,7 +105,7 @@ func LayerMediaType(compression string) (string, error) {
 	}
 }
 
-// Commit makes the image o.Ref from the changes in container ref's file system.
+// Commit makes the image o.Ref (untagged when o.Ref is "") from the changes in container ref's file system.
 //
 // Everything is written under a lease that expires after an hour and is
 // deleted when Commit returns, so an interrupted commit leaves nothing that
@@ -116,7 +118,10 @@ func Commit(ctx context.Context, c *client.Client, ref string, o Options) (Resul
 	if err := o.Validate(); err != nil {
 		return Result{}, err
 	}
-	name, _ := lumperimages.Normalize(o.Ref)
+	var name string // "": untagged, named by its manifest digest below
+	if o.Ref != "" {
+		name, _ = lumperimages.Normalize(o.Ref)
+	}
 	mediaType, _ := LayerMediaType(o.Compression)
 
 	rec, err := c.Container(ctx, ref)
@@ -193,6 +198,9 @@ func Commit(ctx context.Context, c *client.Client, ref string, o Options) (Resul
 	target, err := lumperimages.WriteImage(ctx, cs, img, append(ociLayers(base.manifest.Layers), layer))
 	if err != nil {
 		return Result{}, err
+	}
+	if name == "" {
+		name = lumperimages.UntaggedName(target.Digest)
 	}
 	newImg := images.Image{Name: name, Target: target}
 	// Unpack before the record exists, so that a failure leaves no image.

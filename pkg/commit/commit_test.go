@@ -46,7 +46,7 @@ func TestValidate(t *testing.T) {
 		{Options{Ref: "registry.example.com:5000/team/app:1.0", Compression: "zstd", Changes: []string{`CMD ["sh"]`}}, ""},
 		{Options{Ref: "UPPER:case"}, "must be lowercase"},
 		{Options{Ref: "a::b"}, "invalid reference"},
-		{Options{Ref: ""}, "invalid reference"},
+		{Options{Ref: ""}, ""}, // commit CONTAINER: an untagged image
 		{Options{Ref: "ok", Compression: "lz4"}, "--compression"},
 		{Options{Ref: "ok", Changes: []string{"RUN make"}}, "RUN is not supported"},
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/images"
+	"github.com/lumper/lumper/pkg/network"
 	"github.com/lumper/lumper/pkg/spec"
 )
 
@@ -59,6 +61,9 @@ type CreateOptions struct {
 	// Platform (os/arch[/variant]) selects the image's content for another
 	// platform than this host's; "" is the host's.
 	Platform string
+	// AutoRemove (run --rm -d) has the container removed when it exits:
+	// recorded in a label that the reaper reads (ReapAndAutoRemove).
+	AutoRemove bool
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -122,7 +127,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		}
 	} else if lctx, err = c.ReserveName(ctx, name, id); err != nil {
 		if errors.Is(err, client.ErrNameInUse) {
-			return nil, api.Invalidf("%v: remove that container or choose another --name", strings.TrimSuffix(err.Error(), ": "+client.ErrNameInUse.Error()))
+			return nil, api.Invalidf("%v", err) // Docker's wording
 		}
 		return nil, err
 	}
@@ -136,7 +141,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	trace("name reserved")
 	hostname := o.Hostname
 	if hostname == "" {
-		hostname = id[:12]
+		hostname = defaultHostname(id, o.Network.Network)
 	}
 	specOpts := []oci.SpecOpts{
 		oci.WithImageConfig(image),
@@ -176,6 +181,9 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.Privileged {
 		labels[client.LabelPrivileged] = "true"
 	}
+	if o.AutoRemove {
+		labels[client.LabelAutoRemove] = "true"
+	}
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
 	client.SetUserLabels(labels, o.Labels)
@@ -194,6 +202,17 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	trace("container created")
 	return ctr, nil
+}
+
+// defaultHostname is a container's host name when --hostname is not given:
+// the host's own on the host's network (as Docker), else the short ID.
+func defaultHostname(id, netName string) string {
+	if netName == network.Host {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			return h
+		}
+	}
+	return id[:12]
 }
 
 // processArgs applies Docker's rules for ENTRYPOINT and CMD.

@@ -123,7 +123,13 @@ func start(ctx context.Context, c *client.Client, ref string, rec containers.Con
 }
 
 // Restart stops the container ref (as Stop does) and starts it detached.
+// A --rm -d container is not removed by the stop (see holdAutoRemove).
 func Restart(ctx context.Context, c *client.Client, ref string, timeout time.Duration) error {
+	release, err := holdAutoRemove(ctx, c, ref)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if _, err := Stop(ctx, c, ref, timeout); err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ func resolveImage(ctx context.Context, c *client.Client, o CreateOptions) (image
 		return img, err
 	}
 	if o.Pull == PullNever || o.Puller == nil {
-		return images.Image{}, api.Invalidf("unable to find image %q locally: pull it with 'lumper pull', or load it with 'lumper load' or 'lumper import'", o.Image)
+		return images.Image{}, api.Invalidf("%v (unable to find it locally: pull it with 'lumper pull', or load it with 'lumper load' or 'lumper import')", lumperimages.NoSuchImage(o.Image))
 	}
 	if o.Pull == PullAlways {
 		return images.Image{}, fmt.Errorf("image %q not found after pulling it: %w", o.Image, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/containerd/log"
 
@@ -30,7 +29,7 @@ func Rename(ctx context.Context, c *client.Client, ref, newName string) error {
 	}
 	if _, err := c.ReserveName(ctx, newName, rec.ID); err != nil {
 		if errors.Is(err, client.ErrNameInUse) {
-			return api.Invalidf("%v: remove that container or choose another name", strings.TrimSuffix(err.Error(), ": "+client.ErrNameInUse.Error()))
+			return api.Invalidf("%v", err) // Docker's wording
 		}
 		return err
 	}

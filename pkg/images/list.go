@@ -96,10 +96,12 @@ func Resolve(ctx context.Context, c *client.Client, ref string) (images.Image, e
 			return images.Image{}, api.Invalidf("image ID prefix %q is ambiguous: give more characters", ref)
 		}
 	}
-	if _, err := Normalize(ref); err != nil {
-		return images.Image{}, err
+	if _, isID := looksLikeID(ref); !isID {
+		if _, err := Normalize(ref); err != nil {
+			return images.Image{}, err
+		}
 	}
-	return images.Image{}, fmt.Errorf("no such image: %s: %w", ref, errdefs.ErrNotFound)
+	return images.Image{}, NoSuchImage(ref)
 }
 
 type idMatch struct {
@@ -123,4 +125,25 @@ func byIDPrefix(ctx context.Context, c *client.Client, prefix string) ([]idMatch
 		}
 	}
 	return out, nil
+}
+
+// NoSuchImage is the not-found error of an image reference, worded as
+// Docker's ("No such image: x"), which scripts grep for; it is an
+// errdefs.ErrNotFound.
+func NoSuchImage(ref string) error {
+	return errdefs.ErrNotFound.WithMessage("No such image: " + ref)
+}
+
+// ConfigID is the ID (config digest, sha256:...) of the image recorded
+// under name.
+func ConfigID(ctx context.Context, c *client.Client, name string) (string, error) {
+	img, err := c.ImageService().Get(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("looking up image %s: %w", name, err)
+	}
+	cfgDesc, err := images.Config(ctx, c.ContentStore(), img.Target, platforms.Default())
+	if err != nil {
+		return "", fmt.Errorf("reading config of image %s: %w", name, err)
+	}
+	return cfgDesc.Digest.String(), nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/images/archive"
 	"github.com/containerd/platforms"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/lumper/lumper/pkg/client"
@@ -21,6 +22,13 @@ import (
 
 // untaggedRepo names images from OCI archives that carry no usable name.
 const untaggedRepo = "lumper.local/untagged"
+
+// UntaggedName is the containerd record name of an image without a name (an
+// archive's unnamed image, `commit CONTAINER`), by its manifest's digest;
+// Dangling reports it as untagged.
+func UntaggedName(manifest digest.Digest) string {
+	return untaggedRepo + "@" + manifest.String()
+}
 
 // Load imports a `docker save` or OCI image-layout archive: its blobs go into
 // the content store under an operation lease, every layer is checked
@@ -102,7 +110,7 @@ func archiveImages(ctx context.Context, cs content.Provider, index ocispec.Descr
 			name = ociRefName(m.Annotations[ocispec.AnnotationRefName])
 		}
 		if name == "" {
-			name = untaggedRepo + "@" + m.Digest.String()
+			name = UntaggedName(m.Digest)
 		}
 		out = append(out, images.Image{Name: name, Target: m})
 	}

@@ -670,7 +670,7 @@ func TestCommitSaveLoadRoundTrip(t *testing.T) {
 
 	lumper(t, "rmi", img)
 	out := lumper(t, "load", "-i", archive)
-	if strings.TrimSpace(out) != "Loaded image: docker.io/"+img {
+	if strings.TrimSpace(out) != "Loaded image: "+img {
 		t.Fatalf("load printed %q", out)
 	}
 	if got := imageIDOf(t, img); got != id {

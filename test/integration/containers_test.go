@@ -252,7 +252,7 @@ func TestIDPrefixResolution(t *testing.T) {
 	lumper(t, "stop", "-t", "0", id[:5])
 	mustFail(t, 1, "stop", "nonexistent-container")
 	r := mustFail(t, 1, "rm", "ffffffffffffffffffffffff")
-	if !strings.Contains(r.stderr, "no such container") {
+	if !strings.Contains(r.stderr, "No such container") {
 		t.Fatalf("unknown container error: %q", r.stderr)
 	}
 }

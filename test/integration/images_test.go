@@ -15,7 +15,7 @@ func loadAndRun(t *testing.T, archive string) {
 	ns := "lt-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
 	t.Cleanup(func() { lumperRun("--namespace", ns, "rmi", "-f", "busybox") })
 	out := lumper(t, "--namespace", ns, "load", "-i", archive)
-	if strings.TrimSpace(out) != "Loaded image: docker.io/library/busybox:latest" {
+	if strings.TrimSpace(out) != "Loaded image: busybox:latest" {
 		t.Fatalf("load printed %q", out)
 	}
 	out = lumper(t, "--namespace", ns, "run", "--rm", "busybox", "echo", "hello from", ns)
@@ -43,7 +43,7 @@ func TestLoadFromStdin(t *testing.T) {
 	defer f.Close()
 	cmd.Stdin = f
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Loaded image: docker.io/library/busybox:latest") {
+	if err != nil || !strings.Contains(string(out), "Loaded image: busybox:latest") {
 		t.Fatalf("load from stdin: %v: %s", err, out)
 	}
 }

@@ -67,7 +67,7 @@ func TestLogsSinceUntil(t *testing.T) {
 	}
 	oneLineError(t, mustFail(t, 1, "logs", "--tail", "abc", name), `invalid --tail "abc"`)
 	oneLineError(t, mustFail(t, 1, "logs", "--since", "nonsense", name), `invalid --since "nonsense"`)
-	oneLineError(t, mustFail(t, 1, "logs", "no-such-container"), "no such container: no-such-container")
+	oneLineError(t, mustFail(t, 1, "logs", "no-such-container"), "No such container: no-such-container")
 }
 
 func TestLogsFollow(t *testing.T) {

@@ -613,7 +613,7 @@ func TestRunPull(t *testing.T) {
 	lumperOK(t, denv, "import", "-c", "ENV VERSION=2", env.images.rootfs, v2)
 
 	show := []string{"sh", "-c", "echo v$VERSION"}
-	failsWith(t, denv, "unable to find image", append([]string{"--namespace", ns, "run", "--rm", "--pull", "never", ref}, show...)...)
+	failsWith(t, denv, "No such image", append([]string{"--namespace", ns, "run", "--rm", "--pull", "never", ref}, show...)...)
 	if r := mustFail(t, 125, append([]string{"--namespace", ns, "run", "--rm", "--pull", "sometimes", ref}, show...)...); !strings.Contains(r.stderr, "invalid --pull") {
 		t.Fatalf("--pull sometimes: %s", r)
 	}

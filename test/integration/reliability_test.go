@@ -149,7 +149,7 @@ func TestParallelStopRmSafe(t *testing.T) {
 			}
 			continue
 		}
-		if r.code != 1 || !(strings.Contains(r.stderr, "no such container") || strings.Contains(r.stderr, "not found") ||
+		if r.code != 1 || !(strings.Contains(r.stderr, "No such container") || strings.Contains(r.stderr, "not found") ||
 			strings.Contains(r.stderr, "removed while") || strings.Contains(r.stderr, "no longer exists")) {
 			t.Errorf("parallel stop/rm/commit: %s", r)
 		}

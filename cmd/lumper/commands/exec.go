@@ -80,7 +80,7 @@ func runExec(ctx context.Context, cmd *cobra.Command, o *ExecOptions) error {
 	}
 	var con console.Console
 	if o.TTY {
-		if con, err = userTerminal(cmd, o.Global); err != nil {
+		if con, err = userTerminal(cmd, o.Global, o.Interactive); err != nil {
 			return err
 		}
 	}
@@ -104,9 +104,13 @@ func runExec(ctx context.Context, cmd *cobra.Command, o *ExecOptions) error {
 		eo.Stdio.In = o.In
 	}
 	if o.TTY {
-		eo.Stdio.Out, eo.Stdio.Err = con, nil
-		if o.Interactive {
-			eo.Stdio.In = con
+		// A terminal merges stderr into stdout.
+		eo.Stdio.Err = nil
+		if con != nil {
+			eo.Stdio.Out = con
+			if o.Interactive {
+				eo.Stdio.In = con
+			}
 		}
 	}
 	ctrID, execID, err := container.Exec(ctx, c, o.Ref, eo)

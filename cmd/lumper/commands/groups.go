@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -34,32 +33,6 @@ func newContainerCmd(g *GlobalOptions) *cobra.Command {
 	return cmd
 }
 
-func newVersionCmd(g *GlobalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Show lumper's version and containerd's",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			v := "devel"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "lumper:     %s\n", v)
-			c, ctx, err := g.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			sv, err := c.Version(ctx)
-			if err != nil {
-				return fmt.Errorf("asking containerd for its version: %w", err)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "containerd: %s (%s)\n", sv.Version, sv.Revision)
-			return err
-		},
-	}
-}
-
 // newReapCmd is run by lumper-logger when a detached container exits: it
 // records the exit status and deletes the task, so that no shim lingers.
 func newReapCmd(g *GlobalOptions) *cobra.Command {
@@ -68,7 +41,7 @@ func newReapCmd(g *GlobalOptions) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return loggerHook(cmd, g, container.Reap)
+			return loggerHook(cmd, g, container.ReapAndAutoRemove)
 		},
 	}
 }

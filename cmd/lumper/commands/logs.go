@@ -46,7 +46,7 @@ func newLogsCmd(g *GlobalOptions) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.Follow, "follow", "f", false, "keep streaming new output until the container exits")
-	f.StringVar(&o.Tail, "tail", "all", "number of lines to show from the end, or all")
+	f.StringVarP(&o.Tail, "tail", "n", "all", "number of lines to show from the end, or all")
 	f.StringVar(&o.Since, "since", "", "show lines since a time (2024-01-02T15:04:05Z) or a duration ago (10m)")
 	f.StringVar(&o.Until, "until", "", "show lines before a time or a duration ago")
 	f.BoolVarP(&o.Timestamps, "timestamps", "t", false, "prefix each line with its RFC 3339 timestamp")

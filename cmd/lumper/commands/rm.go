@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/containerd/errdefs"
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/container"
@@ -44,6 +45,9 @@ func runRm(ctx context.Context, o *RmOptions) error {
 	defer c.Close()
 	return forEach(o.Err, o.Refs, func(ref string) error {
 		if _, err := container.Remove(ctx, c, ref, o.Force); err != nil {
+			if o.Force && errdefs.IsNotFound(err) {
+				return nil // Docker's rm -f: what is gone is removed, quietly
+			}
 			return err
 		}
 		_, err := fmt.Fprintln(o.Out, ref)

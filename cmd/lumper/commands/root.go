@@ -64,6 +64,10 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		},
 	}
 	root.CompletionOptions.HiddenDefaultCmd = false
+	// --version (and -v, as Docker's) prints one line without containerd.
+	bi := clientVersion()
+	root.Version = bi.Version
+	root.SetVersionTemplate(fmt.Sprintf("lumper version %s, build %s\n", bi.Version, shortCommit(bi.GitCommit, 7)))
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
@@ -148,13 +152,7 @@ func setupLogging(debug bool) {
 // dial connects to containerd with the global options, refuses a containerd
 // that is too old and warns about one with known container escapes.
 func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Context, error) {
-	c, ctx, err := client.New(ctx, client.Options{
-		Address:     g.Address,
-		Namespace:   g.Namespace,
-		Snapshotter: g.Snapshotter,
-		DataRoot:    g.DataRoot,
-		CNIPath:     g.CNIPath,
-	})
+	c, ctx, err := g.connect(ctx)
 	if err != nil {
 		return nil, ctx, err
 	}
@@ -167,6 +165,18 @@ func (g *GlobalOptions) dial(ctx context.Context) (*client.Client, context.Conte
 		fmt.Fprintf(g.IO.Err, "lumper: warning: %s\n", w)
 	}
 	return c, ctx, nil
+}
+
+// connect connects to containerd with the global options, whatever its
+// version (`version` reports any).
+func (g *GlobalOptions) connect(ctx context.Context) (*client.Client, context.Context, error) {
+	return client.New(ctx, client.Options{
+		Address:     g.Address,
+		Namespace:   g.Namespace,
+		Snapshotter: g.Snapshotter,
+		DataRoot:    g.DataRoot,
+		CNIPath:     g.CNIPath,
+	})
 }
 
 // usageError is a mistake on the command line, with a hint where to look:
@@ -225,7 +235,7 @@ func errorStatus(cmd *cobra.Command) int {
 	if cmd == nil || (cmd.Name() != "run" && cmd.Name() != "create") {
 		return 1
 	}
-	// `lumper run` and `lumper container run`, not `network create`.
+	// `run`, `create`, `container run|create`; not `network create`.
 	if p := cmd.Parent(); p != nil && p.HasParent() && p.Name() != "container" {
 		return 1
 	}
@@ -256,12 +266,17 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// userTerminal is the terminal on stdin that -t needs for a foreground
-// container or exec process.
-func userTerminal(cmd *cobra.Command, g *GlobalOptions) (console.Console, error) {
+// userTerminal is the terminal on stdin for a foreground container or exec
+// process with -t. With -i there must be one (Docker's "the input device is
+// not a TTY"); without -i, stdin need not be a terminal: the process still
+// gets one, whose output is copied to stdout, as Docker does (nil console).
+func userTerminal(cmd *cobra.Command, g *GlobalOptions, interactive bool) (console.Console, error) {
 	con, err := g.IO.Console()
 	if err != nil {
-		return nil, usageErrorf(cmd, "-t needs a terminal on stdin (%v): drop -t when piping", err)
+		if !interactive {
+			return nil, nil
+		}
+		return nil, usageErrorf(cmd, "the input device is not a TTY")
 	}
 	return con, nil
 }

@@ -83,6 +83,14 @@ func TestUnknownSubcommand(t *testing.T) {
 			t.Errorf("lumper %s: exit %d, %q", group, code, out)
 		}
 	}
+	// `network create` is not `create`: its errors exit 1; `container
+	// create` is, with 125.
+	if _, stderr, code := runCmd(t, "", "network", "create", "--subnet", "bogus", "n1"); code != 1 {
+		t.Errorf("lumper network create --subnet bogus: exit %d, %q; want 1", code, stderr)
+	}
+	if _, stderr, code := runCmd(t, "", "container", "create", "--memory", "bogus", "busybox"); code != 125 {
+		t.Errorf("lumper container create --memory bogus: exit %d, %q; want 125", code, stderr)
+	}
 	if _, stderr, code := runCmd(t, "", "nosuch"); code != 1 || !strings.Contains(stderr, `unknown command "nosuch"`) {
 		t.Errorf("lumper nosuch: exit %d, %q", code, stderr)
 	}

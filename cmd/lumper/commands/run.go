@@ -84,9 +84,6 @@ func newRunCmd(g *GlobalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Image, o.Args = args[0], args[1:]
 			o.In, o.Out, o.Err = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
-			if o.Detach && o.Remove {
-				return usageErrorf(cmd, "--rm and -d cannot be used together: a detached container is removed with 'lumper rm'")
-			}
 			return runRun(cmd.Context(), cmd, o)
 		},
 	}
@@ -143,12 +140,16 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	if co.Restart != container.RestartNo && o.Remove {
+		return usageErrorf(cmd, "conflicting options: --restart and --rm")
+	}
+	co.AutoRemove = o.Remove && o.Detach
 	if co.Restart != container.RestartNo && !o.Detach {
 		return usageErrorf(cmd, "--restart %s needs -d: a restarted container runs in the background", co.Restart)
 	}
 	var con console.Console
 	if o.TTY && !o.Detach {
-		if con, err = userTerminal(cmd, o.Global); err != nil {
+		if con, err = userTerminal(cmd, o.Global, o.Interactive); err != nil {
 			return err
 		}
 	}

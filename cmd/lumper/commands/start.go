@@ -69,11 +69,11 @@ func runStart(ctx context.Context, cmd *cobra.Command, o *StartOptions) error {
 		return err
 	}
 	if tty {
-		con, err := o.Global.IO.Console()
-		if err != nil {
-			return usageErrorf(cmd, "container %s has a terminal: attaching needs one on stdin (%v)", ref, err)
+		// Only -i needs a terminal on stdin; -a alone copies the
+		// container's terminal output to stdout, as Docker does.
+		if so.Console, err = userTerminal(cmd, o.Global, o.Interactive); err != nil {
+			return err
 		}
-		so.Console = con
 	}
 	return container.Start(ctx, c, ref, so)
 }

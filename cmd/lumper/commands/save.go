@@ -1,0 +1,95 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/images"
+	"github.com/lumper/lumper/pkg/output"
+)
+
+// SaveOptions are the flags of `lumper save`.
+type SaveOptions struct {
+	Global *GlobalOptions
+	Output string
+	Refs   []string
+	Out    io.Writer
+	Err    io.Writer
+}
+
+func newSaveCmd(g *GlobalOptions) *cobra.Command {
+	o := &SaveOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "save [OPTIONS] IMAGE...",
+		Short: "Write images to a tar archive ('docker save' format with an OCI layout)",
+		Long: `Write images to a tar archive that 'docker load', 'lumper load' and OCI tools
+read: an OCI image layout (oci-layout, index.json, blobs/) with Docker's
+manifest.json. Writes to stdout unless -o is given; stdout must not be a
+terminal.`,
+		Example: `  lumper save -o web.tar web:v2
+  lumper save web:v2 busybox | gzip > images.tar.gz`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if o.Output == "" && o.Global.IO.OutTTY {
+				return usageErrorf(cmd, "refusing to write an archive to a terminal: use -o FILE or redirect stdout")
+			}
+			return runSave(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to this file instead of stdout")
+	return cmd
+}
+
+func runSave(ctx context.Context, o *SaveOptions) (retErr error) {
+	c, ctx, err := o.Global.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	plan, err := images.PlanSave(ctx, c, o.Refs)
+	if err != nil {
+		return err
+	}
+	w := o.Out
+	if o.Output != "" && o.Output != "-" {
+		if fi, err := os.Stat(o.Output); err == nil && fi.IsDir() {
+			return api.Invalidf("cannot write %s: it is a directory, give a file name", o.Output)
+		}
+		// Write next to the target and rename at the end, so that a failed
+		// save never leaves a truncated archive under the user's name.
+		f, err := os.CreateTemp(filepath.Dir(o.Output), "."+filepath.Base(o.Output)+".tmp-*")
+		if err != nil {
+			return api.Invalidf("cannot write %s: %v", o.Output, errorsCause(err))
+		}
+		defer func() {
+			if retErr != nil {
+				f.Close()
+				os.Remove(f.Name())
+			}
+		}()
+		w = f
+		defer func() {
+			if retErr != nil {
+				return
+			}
+			if err := f.Chmod(0o644); err != nil {
+				retErr = fmt.Errorf("writing %s: %w", o.Output, err)
+			} else if err := f.Close(); err != nil {
+				retErr = fmt.Errorf("writing %s: %w", o.Output, err)
+			} else if err := os.Rename(f.Name(), o.Output); err != nil {
+				os.Remove(f.Name())
+				retErr = fmt.Errorf("writing %s: %w", o.Output, err)
+			}
+		}()
+	}
+	p := output.NewProgress(o.Err, "Saving", plan.Size)
+	defer p.Done()
+	return images.Save(ctx, c, plan, p.Writer(w))
+}
