@@ -137,6 +137,9 @@ func Exec(ctx context.Context, c *client.Client, ref string, o ExecOptions) (con
 	status := rewait(ctx, proc, <-statusC)
 	stop()
 	code, _, err := status.Result()
+	if err == nil {
+		drainOutput(proc.IO())
+	}
 	deleteProc()
 	if err != nil {
 		return "", "", fmt.Errorf("waiting for exec process: %w", err)

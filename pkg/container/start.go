@@ -127,8 +127,8 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	if err != nil {
 		return fmt.Errorf("waiting for container: %w", err)
 	}
-	// Deleting the task waits until every byte the container wrote has been
-	// copied.
+	// Every byte the container wrote is copied before the task is deleted.
+	drainOutput(task.IO())
 	if o.Remove {
 		if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
 			log.G(ctx).WithError(err).Warn("deleting task")
