@@ -2,6 +2,9 @@ package container
 
 import (
 	"context"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -61,6 +64,9 @@ func Sample(ctx context.Context, targets []*StatsTarget) []api.Stats {
 			} else if !t.prev.Read.IsZero() {
 				s.CPUPercent = CPUPercent(t.prev, s)
 			}
+			if err == nil {
+				s.NetRx, s.NetTx = netIO(t.task.Pid())
+			}
 			s.ID, s.Name = t.ID, t.Name
 			t.prev = s
 			out[i] = s
@@ -68,4 +74,40 @@ func Sample(ctx context.Context, targets []*StatsTarget) []api.Stats {
 	}
 	wg.Wait()
 	return out
+}
+
+// netIO sums the bytes received and sent on the interfaces of the network
+// namespace process pid is in, loopback excluded (Docker's NET I/O).
+func netIO(pid uint32) (rx, tx uint64) {
+	if pid == 0 {
+		return 0, 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/net/dev")
+	if err != nil {
+		return 0, 0
+	}
+	return parseNetDev(string(b))
+}
+
+// parseNetDev reads /proc/net/dev: after two header lines, one line per
+// interface, "name: rx_bytes <7 more rx counters> tx_bytes ...".
+func parseNetDev(s string) (rx, tx uint64) {
+	for _, line := range strings.Split(s, "\n") {
+		name, counters, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(name) == "lo" {
+			continue
+		}
+		f := strings.Fields(counters)
+		if len(f) < 9 {
+			continue
+		}
+		r, err1 := strconv.ParseUint(f[0], 10, 64)
+		t, err2 := strconv.ParseUint(f[8], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		rx += r
+		tx += t
+	}
+	return rx, tx
 }
