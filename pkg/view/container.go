@@ -65,6 +65,9 @@ func StatusText(c Container, now time.Time) string {
 	case StatePaused:
 		return "Up " + HumanDuration(now.Sub(c.StartedAt)) + " (Paused)"
 	case StateRestarting:
+		if c.FinishedAt.IsZero() {
+			return fmt.Sprintf("Restarting (%d)", c.ExitCode)
+		}
 		return fmt.Sprintf("Restarting (%d) %s", c.ExitCode, Ago(c.FinishedAt, now))
 	case StateExited:
 		if c.StartedAt.IsZero() && c.FinishedAt.IsZero() && c.ExitCode == 0 {

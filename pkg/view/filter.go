@@ -92,23 +92,9 @@ type ContainerQuery struct {
 // shows. It fails on a filter value Docker refuses.
 func SelectContainers(cs []Container, q ContainerQuery) ([]Container, error) {
 	f := q.Filters
-	for _, s := range f["status"] {
-		if !slices.Contains(States, s) {
-			return nil, fmt.Errorf("invalid filter 'status=%s'", s)
-		}
-	}
-	for _, h := range f["health"] {
-		if !slices.Contains(HealthStates, h) {
-			return nil, fmt.Errorf("invalid filter 'health=%s'", h)
-		}
-	}
-	var codes []int
-	for _, e := range f["exited"] {
-		n, err := strconv.Atoi(e)
-		if err != nil {
-			return nil, fmt.Errorf("invalid filter 'exited=%s'", e)
-		}
-		codes = append(codes, n)
+	codes, err := CheckContainerFilters(f)
+	if err != nil {
+		return nil, err
 	}
 	before, err := boundary(cs, f, "before")
 	if err != nil {
@@ -154,6 +140,31 @@ func SelectContainers(cs []Container, q ContainerQuery) ([]Container, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckContainerFilters refuses the filter values Docker refuses (a status
+// or health it does not know, an exit code that is not a number) and
+// returns the exit codes of exited= filters.
+func CheckContainerFilters(f Filters) ([]int, error) {
+	for _, s := range f["status"] {
+		if !slices.Contains(States, s) {
+			return nil, fmt.Errorf("invalid filter 'status=%s'", s)
+		}
+	}
+	for _, h := range f["health"] {
+		if !slices.Contains(HealthStates, h) {
+			return nil, fmt.Errorf("invalid filter 'health=%s'", h)
+		}
+	}
+	var codes []int
+	for _, e := range f["exited"] {
+		n, err := strconv.Atoi(e)
+		if err != nil {
+			return nil, fmt.Errorf("invalid filter 'exited=%s'", e)
+		}
+		codes = append(codes, n)
+	}
+	return codes, nil
 }
 
 // boundary finds the container a before= or since= filter names (a name, an

@@ -74,21 +74,9 @@ func Dangling(i api.ImageInfo) bool { return i.Tag == "<none>" || i.Tag == "" }
 
 // SelectImages applies images' filters to is (newest first).
 func SelectImages(is []api.ImageInfo, f Filters) ([]api.ImageInfo, error) {
-	var dangling []bool
-	for _, d := range f["dangling"] {
-		switch strings.ToLower(d) {
-		case "true", "1":
-			dangling = append(dangling, true)
-		case "false", "0":
-			dangling = append(dangling, false)
-		default:
-			return nil, fmt.Errorf("invalid filter 'dangling=%s'", d)
-		}
-	}
-	for _, p := range f["reference"] {
-		if _, err := path.Match(p, ""); err != nil {
-			return nil, fmt.Errorf("invalid filter 'reference=%s': %v", p, err)
-		}
+	dangling, err := CheckImageFilters(f)
+	if err != nil {
+		return nil, err
 	}
 	before, err := imageBoundary(is, f, "before")
 	if err != nil {
@@ -115,6 +103,29 @@ func SelectImages(is []api.ImageInfo, f Filters) ([]api.ImageInfo, error) {
 		out = append(out, i)
 	}
 	return out, nil
+}
+
+// CheckImageFilters refuses the filter values Docker refuses (dangling= not
+// a boolean, a reference= pattern that does not parse) and returns the
+// dangling= values.
+func CheckImageFilters(f Filters) ([]bool, error) {
+	var dangling []bool
+	for _, d := range f["dangling"] {
+		switch strings.ToLower(d) {
+		case "true", "1":
+			dangling = append(dangling, true)
+		case "false", "0":
+			dangling = append(dangling, false)
+		default:
+			return nil, fmt.Errorf("invalid filter 'dangling=%s'", d)
+		}
+	}
+	for _, p := range f["reference"] {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("invalid filter 'reference=%s': %v", p, err)
+		}
+	}
+	return dangling, nil
 }
 
 func containsBool(bs []bool, b bool) bool {

@@ -87,7 +87,7 @@ func (o *ImagesOptions) validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "%v", err)
 	}
 	// Check the values before dialing (before= and since= need the list).
-	if _, err := view.SelectImages(nil, view.Filters{"dangling": f["dangling"], "reference": f["reference"]}); err != nil {
+	if _, err := view.CheckImageFilters(f); err != nil {
 		return usageErrorf(cmd, "%v", err)
 	}
 	o.filters = f

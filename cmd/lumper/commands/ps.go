@@ -82,8 +82,14 @@ func (o *PsOptions) validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "%v", err)
 	}
 	f, err := view.ParseFilters(o.Filters, view.ContainerFilterKeys...)
+	if err == nil {
+		_, err = view.CheckContainerFilters(f)
+	}
 	if err != nil {
 		return usageErrorf(cmd, "%v", err)
+	}
+	if o.Last < -1 {
+		return usageErrorf(cmd, "invalid --last %d: give a number of containers", o.Last)
 	}
 	o.filters = f
 	return nil
@@ -116,7 +122,7 @@ func runPs(ctx context.Context, o *PsOptions) error {
 	defer c.Close()
 	format := o.Format
 	uses := func(field string) bool {
-		return format == "json" || strings.Contains(format, field)
+		return strings.Contains(format, field) || field == "Mounts" && format == "json"
 	}
 	cs, err := container.PS(ctx, c, container.PSOptions{
 		Query:  o.query(),
