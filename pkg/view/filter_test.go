@@ -57,8 +57,8 @@ func TestSelectContainers(t *testing.T) {
 	}{
 		{false, 0, nil, "paused1,web,restarting"},
 		{true, 0, nil, "created1,paused1,exited3,web,restarting"},
-		{false, 2, nil, "created1,paused1"}, // -n lists every state
-		{false, 1, nil, "created1"},         // -l
+		{false, 2, nil, "created1,paused1"},              // -n lists every state
+		{false, 1, nil, "created1"},                      // -l
 		{false, 0, []string{"status=exited"}, "exited3"}, // status implies -a
 		{false, 0, []string{"status=exited", "status=created"}, "created1,exited3"},
 		{true, 0, []string{"status=running"}, "web"},
