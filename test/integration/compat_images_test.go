@@ -40,7 +40,7 @@ func wantImages(t *testing.T, args []string, in, out []string) {
 // "repository:tag".
 func labelledImage(t *testing.T, labels ...string) string {
 	t.Helper()
-	ref := "compat-img/" + uniqueName(t) + ":1"
+	ref := shortName(t, "compat-img/i") + ":1"
 	args := []string{"import"}
 	for _, l := range labels {
 		args = append(args, "-c", "LABEL "+l)
@@ -168,7 +168,7 @@ var _ = registerCompat("images",
 		}
 	}},
 	compatCase{"images --filter dangling=true", func(t *testing.T) {
-		img := "compat-img/" + uniqueName(t) + ":1"
+		img := shortName(t, "compat-img/i") + ":1"
 		dockerOK(t, "import", env.images.rootfs, img)
 		rmiOnCleanup(t, img)
 		id := imageIDOf(t, img)

@@ -117,7 +117,7 @@ var _ = registerCompat("stats",
 	}},
 	compatCase{"stats --no-stream --format '{{.BlockIO}} {{.PIDs}}'", func(t *testing.T) {
 		name := psSleeper(t)
-		dockerOK(t, "exec", "-d", name, "sh", "-c", "sleep 30 & sleep 30")
+		dockerOK(t, "exec", "-d", name, "sh", "-c", "sleep 30 & sleep 30 & wait")
 		eventually(t, 10*time.Second, "4 PIDs", func() bool {
 			r := statsJSON(t, name)
 			return reIO.MatchString(r["BlockIO"]) && r["PIDs"] == "4"
