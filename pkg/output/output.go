@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"text/template"
+	"unicode"
 )
 
 // Column is one column of a table.
@@ -227,18 +228,33 @@ var headerFuncs = template.FuncMap{
 	"truncate": func(v string, _ int) string { return v },
 }
 
-// title capitalises the first letter of every word (strings.Title's rule,
-// which Docker's title uses).
+// title capitalises the first letter of every word, with strings.Title's
+// rule (which Docker's title uses): a word starts after any character but a
+// letter, a digit or '_'.
 func title(s string) string {
-	b := []rune(s)
-	start := true
-	for i, r := range b {
-		if start && r >= 'a' && r <= 'z' {
-			b[i] = r - 'a' + 'A'
+	prev := ' '
+	return strings.Map(func(r rune) rune {
+		sep := isSeparator(prev)
+		prev = r
+		if sep {
+			return unicode.ToTitle(r)
 		}
-		start = r == ' ' || r == '\t' || r == '\n' || r == '-' || r == '_'
+		return r
+	}, s)
+}
+
+func isSeparator(r rune) bool {
+	if r <= 0x7F {
+		switch {
+		case '0' <= r && r <= '9', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', r == '_':
+			return false
+		}
+		return true
 	}
-	return string(b)
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return false
+	}
+	return unicode.IsSpace(r)
 }
 
 // pad surrounds a non-empty s with spaces: prefix before, suffix after.

@@ -105,6 +105,17 @@ func TestRender(t *testing.T) {
 	}
 }
 
+func TestTitle(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "running": "Running", "exited (0) 5 seconds ago": "Exited (0) 5 Seconds Ago",
+		"app=web,tier=front": "App=Web,Tier=Front", "snake_case x-y": "Snake_case X-Y", "élan vital": "Élan Vital",
+	} {
+		if got := title(in); got != want {
+			t.Errorf("title(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestPrintTableTemplate(t *testing.T) {
 	var b bytes.Buffer
 	if err := Print(&b, Options{Format: "table {{.Name}}\t{{.ID}}"}, []row{{"a1", "web"}}, cols, nil); err != nil {
