@@ -2,10 +2,12 @@ package container
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
 
@@ -20,16 +22,17 @@ type StatsTarget struct {
 	prev     api.Stats
 }
 
-// StatsTargets resolves refs (all running containers when refs is empty) to
-// the tasks to sample. A named container that is not running is an error.
-func StatsTargets(ctx context.Context, c *client.Client, refs []string) ([]*StatsTarget, error) {
+// StatsTargets resolves refs to the containers to sample: every running
+// container when refs is empty (every container with all). A container that
+// is not running is sampled as zeros, as Docker shows it.
+func StatsTargets(ctx context.Context, c *client.Client, refs []string, all bool) ([]*StatsTarget, error) {
 	if len(refs) == 0 {
 		rows, err := List(ctx, c)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
-			if r.Status == StatusRunning || r.Status == StatusPaused {
+			if all || r.Status == StatusRunning || r.Status == StatusPaused {
 				refs = append(refs, r.ID)
 			}
 		}
@@ -40,13 +43,22 @@ func StatsTargets(ctx context.Context, c *client.Client, refs []string) ([]*Stat
 		if err != nil {
 			return nil, err
 		}
-		task, _, err := runningTask(ctx, ctr, ref)
-		if err != nil {
+		t := &StatsTarget{ID: rec.ID, Name: rec.Labels[client.LabelName]}
+		if task, _, err := runningTask(ctx, ctr, ref); err == nil {
+			t.task = task
+		} else if !isNotRunning(err) {
 			return nil, err
 		}
-		out = append(out, &StatsTarget{ID: rec.ID, Name: rec.Labels[client.LabelName], task: task})
+		out = append(out, t)
 	}
 	return out, nil
+}
+
+// isNotRunning reports whether runningTask failed because the container
+// has no running task.
+func isNotRunning(err error) bool {
+	var inv *api.InvalidArgument
+	return errors.As(err, &inv)
 }
 
 // Sample reads every target's counters concurrently; CPU % is computed
@@ -58,6 +70,10 @@ func Sample(ctx context.Context, targets []*StatsTarget) []api.Stats {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if t.task == nil {
+				out[i] = api.Stats{ID: t.ID, Name: t.Name, Read: time.Now()}
+				return
+			}
 			s, err := Metrics(ctx, t.task)
 			if err != nil {
 				s = t.prev // the container went away: keep its last sample

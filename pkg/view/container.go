@@ -222,6 +222,9 @@ func NewContainerRow(c Container, now time.Time, trunc bool) ContainerRow {
 	if trunc {
 		r.ID = ShortID(c.ID)
 		r.Command = Ellipsis(c.Command, commandWidth)
+		if isImageID(c.Image) {
+			r.Image = ShortID(c.Image)
+		}
 	}
 	r.Command = strconv.Quote(r.Command)
 	keys := make([]string, 0, len(c.Labels))
@@ -246,4 +249,14 @@ func NewContainerRow(c Container, now time.Time, trunc bool) ContainerRow {
 		r.Size += " (virtual " + HumanSize(c.SizeRootFs) + ")"
 	}
 	return r
+}
+
+// isImageID reports whether an image as given is an image ID
+// ("sha256:" and 64 hex digits), which Docker shortens without --no-trunc.
+func isImageID(s string) bool {
+	h, ok := strings.CutPrefix(s, "sha256:")
+	if !ok || len(h) != 64 {
+		return false
+	}
+	return strings.Trim(h, "0123456789abcdef") == ""
 }

@@ -172,6 +172,13 @@ func TestContainerRow(t *testing.T) {
 	if full.ID != c.ID || full.Command != `"sh -c while true; do echo \"hi\"; sleep 1; done"` || !strings.Contains(full.Mounts, "/a/very/long/host/path") {
 		t.Errorf("untruncated row: %+v", full)
 	}
+	c.Image = "sha256:1bda78eac25976f73a0bcb3f7861514319ad0a2db592bdfe8bf1a801fbf538af"
+	if r := NewContainerRow(c, now, true); r.Image != "1bda78eac259" {
+		t.Errorf("an image ID as the image: %q", r.Image)
+	}
+	if r := NewContainerRow(c, now, false); r.Image != c.Image {
+		t.Errorf("--no-trunc image ID: %q", r.Image)
+	}
 	c.SizeRootFs = 0
 	if r := NewContainerRow(c, now, true); r.Size != "2B" {
 		t.Errorf("size without the image's: %q", r.Size)

@@ -132,6 +132,28 @@ var _ = registerCompat("stats",
 			t.Fatalf("CPU %q", out)
 		}
 	}},
+	compatCase{"stats --no-stream -a: stopped containers too, as zeros", func(t *testing.T) {
+		ex := fixture(t, compatExited)
+		web := fixture(t, compatWeb)
+		rows := map[string]string{}
+		for _, l := range lines(dockerOK(t, "stats", "--no-stream", "-a", "--format", "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.NetIO}}|{{.PIDs}}")) {
+			n, rest, _ := strings.Cut(l, "|")
+			rows[n] = rest
+		}
+		if rows[ex] != "0.00%|0B / 0B|0B / 0B|0" {
+			t.Fatalf("exited row %q", rows[ex])
+		}
+		if _, ok := rows[web]; !ok {
+			t.Fatalf("no row of %s: %v", web, rows)
+		}
+	}},
+	compatCase{"stats --no-stream STOPPED-CONTAINER: a row of zeros", func(t *testing.T) {
+		ex := fixture(t, compatExited)
+		r := statsJSON(t, ex)
+		if r["Name"] != ex || r["CPUPerc"] != "0.00%" || r["PIDs"] != "0" || r["BlockIO"] != "0B / 0B" {
+			t.Fatalf("row %v", r)
+		}
+	}},
 	compatCase{"stats --no-stream of an unknown container fails", func(t *testing.T) {
 		wantExit(t, docker("stats", "--no-stream", "no-such-container-x"), 1)
 	}},

@@ -17,6 +17,7 @@ import (
 // StatsOptions are the flags of `lumper stats`.
 type StatsOptions struct {
 	Global   *GlobalOptions
+	All      bool
 	NoStream bool
 	NoTrunc  bool
 	Format   string
@@ -47,6 +48,7 @@ read from the container's network namespace, loopback excluded.
 			return runStats(cmd.Context(), o)
 		},
 	}
+	cmd.Flags().BoolVarP(&o.All, "all", "a", false, "show all containers (running ones by default); stopped ones show zeros")
 	cmd.Flags().BoolVar(&o.NoStream, "no-stream", false, "print one sample and exit")
 	cmd.Flags().BoolVar(&o.NoTrunc, "no-trunc", false, "do not truncate output (full IDs)")
 	cmd.Flags().StringVar(&o.Format, "format", "", "output format: table, json, or a Go template")
@@ -62,7 +64,7 @@ func runStats(ctx context.Context, o *StatsOptions) error {
 		return err
 	}
 	defer c.Close()
-	targets, err := container.StatsTargets(ctx, c, o.Refs)
+	targets, err := container.StatsTargets(ctx, c, o.Refs, o.All)
 	if err != nil {
 		return err
 	}
