@@ -42,6 +42,11 @@ func PS(ctx context.Context, c *client.Client, o PSOptions) ([]view.Container, e
 	if q.Filters.Has("ancestor") {
 		q.Ancestor = ancestorMatcher(ctx, c)
 	}
+	if q.Filters.Has("volume") {
+		for i := range all {
+			all[i].Mounts, all[i].MountPoints = specMounts(byID[all[i].ID])
+		}
+	}
 	out, err := view.SelectContainers(all, q)
 	if err != nil {
 		return nil, api.Invalidf("%v", err)
@@ -57,8 +62,8 @@ func PS(ctx context.Context, c *client.Client, o PSOptions) ([]view.Container, e
 	}
 	for i := range out {
 		rec := byID[out[i].ID]
-		if o.Mounts {
-			out[i].Mounts = specMounts(rec)
+		if o.Mounts && out[i].Mounts == nil {
+			out[i].Mounts, out[i].MountPoints = specMounts(rec)
 		}
 		if o.Size {
 			out[i].SizeRw = layerSize(ctx, c, out[i].ID)
@@ -112,23 +117,24 @@ func psContainer(r api.ContainerInfo, rec containers.Container) view.Container {
 // filesMounts are the bind mounts lumper gives every networked container.
 var filesMounts = []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}
 
-// specMounts are the sources of the volumes a user gave a container.
-func specMounts(rec containers.Container) []string {
+// specMounts are the sources of the volumes a user gave a container, and
+// where they are mounted.
+func specMounts(rec containers.Container) (sources, destinations []string) {
 	if rec.Spec == nil {
-		return nil
+		return nil, nil
 	}
 	var spec specs.Spec
 	if err := json.Unmarshal(rec.Spec.GetValue(), &spec); err != nil {
-		return nil
+		return nil, nil
 	}
-	var out []string
 	for _, m := range userMounts(spec.Mounts) {
 		if m.Type != "bind" || slices.Contains(filesMounts, m.Destination) {
 			continue
 		}
-		out = append(out, m.Source)
+		sources = append(sources, m.Source)
+		destinations = append(destinations, m.Destination)
 	}
-	return out
+	return sources, destinations
 }
 
 // ancestorMatcher matches --filter ancestor= values against containers'

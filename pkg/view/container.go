@@ -30,23 +30,24 @@ var States = []string{StateCreated, StateRestarting, StateRunning, StateRemoving
 
 // Container is what ps knows of a container, before rendering.
 type Container struct {
-	ID         string
-	Name       string
-	Image      string // as the user gave it ("busybox")
-	ImageName  string // the containerd image name ("docker.io/library/busybox:latest")
-	Command    string // the command line, arguments joined by spaces
-	Created    time.Time
-	State      string // one of the State constants
-	ExitCode   int
-	StartedAt  time.Time // zero when never started
-	FinishedAt time.Time // zero when not known
-	Ports      []api.Port
-	Labels     map[string]string // the user's labels only
-	Networks   []string
-	Mounts     []string // volume names, or the sources of bind mounts
-	Volumes    int      // named volumes among Mounts
-	SizeRw     int64    // bytes in the writable layer (ps -s)
-	SizeRootFs int64    // the writable layer and the image's (ps -s)
+	ID          string
+	Name        string
+	Image       string // as the user gave it ("busybox")
+	ImageName   string // the containerd image name ("docker.io/library/busybox:latest")
+	Command     string // the command line, arguments joined by spaces
+	Created     time.Time
+	State       string // one of the State constants
+	ExitCode    int
+	StartedAt   time.Time // zero when never started
+	FinishedAt  time.Time // zero when not known
+	Ports       []api.Port
+	Labels      map[string]string // the user's labels only
+	Networks    []string
+	Mounts      []string // volume names, or the sources of bind mounts
+	MountPoints []string // where Mounts are mounted in the container
+	Volumes     int      // named volumes among Mounts
+	SizeRw      int64    // bytes in the writable layer (ps -s)
+	SizeRootFs  int64    // the writable layer and the image's (ps -s)
 }
 
 // Running reports whether Docker counts the container as running (ps

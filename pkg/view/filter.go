@@ -71,7 +71,7 @@ func (f Filters) MatchLabels(labels map[string]string) bool {
 }
 
 // ContainerFilterKeys are the keys ps --filter accepts.
-var ContainerFilterKeys = []string{"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network", "health"}
+var ContainerFilterKeys = []string{"status", "name", "id", "label", "ancestor", "exited", "before", "since", "network", "health", "publish", "volume"}
 
 // HealthStates are the values --filter health= accepts.
 var HealthStates = []string{"starting", "healthy", "unhealthy", "none"}
@@ -126,6 +126,14 @@ func SelectContainers(cs []Container, q ContainerQuery) ([]Container, error) {
 		if f.Has("network") && !slices.ContainsFunc(f["network"], func(n string) bool { return slices.Contains(c.Networks, n) }) {
 			continue
 		}
+		if f.Has("publish") && !slices.ContainsFunc(f["publish"], func(p string) bool { return publishes(c, p) }) {
+			continue
+		}
+		if f.Has("volume") && !slices.ContainsFunc(f["volume"], func(v string) bool {
+			return slices.Contains(c.Mounts, v) || slices.Contains(c.MountPoints, v)
+		}) {
+			continue
+		}
 		if f.Has("ancestor") && !slices.ContainsFunc(f["ancestor"], func(a string) bool {
 			if q.Ancestor != nil {
 				return q.Ancestor(a, c)
@@ -154,6 +162,11 @@ func CheckContainerFilters(f Filters) ([]int, error) {
 	for _, h := range f["health"] {
 		if !slices.Contains(HealthStates, h) {
 			return nil, fmt.Errorf("invalid filter 'health=%s'", h)
+		}
+	}
+	for _, p := range f["publish"] {
+		if _, _, _, err := portRange(p); err != nil {
+			return nil, err
 		}
 	}
 	var codes []int
@@ -188,4 +201,42 @@ func boundary(cs []Container, f Filters, key string) (*Container, error) {
 		return &cs[prefixed[0]], nil
 	}
 	return nil, fmt.Errorf("no such container: %s", ref)
+}
+
+// portRange parses a publish= value: PORT[/PROTO] or FIRST-LAST[/PROTO].
+func portRange(v string) (first, last int, proto string, err error) {
+	ports, proto, _ := strings.Cut(v, "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	a, b, isRange := strings.Cut(ports, "-")
+	first, err1 := strconv.Atoi(a)
+	last = first
+	var err2 error
+	if isRange {
+		last, err2 = strconv.Atoi(b)
+	}
+	if err1 != nil || err2 != nil || first < 1 || last < first || last > 65535 || proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return 0, 0, "", fmt.Errorf("invalid filter 'publish=%s'", v)
+	}
+	return first, last, proto, nil
+}
+
+// publishes reports whether c publishes a container port in the publish=
+// value's range (Docker's publish filter).
+func publishes(c Container, v string) bool {
+	first, last, proto, err := portRange(v)
+	if err != nil {
+		return false
+	}
+	for _, p := range c.Ports {
+		pp := p.Protocol
+		if pp == "" {
+			pp = "tcp"
+		}
+		if pp == proto && int(p.ContainerPort) >= first && int(p.ContainerPort) <= last {
+			return true
+		}
+	}
+	return false
 }

@@ -35,7 +35,9 @@ func testContainers() []Container {
 		{ID: "dddd4444", Name: "created1", Image: "busybox", ImageName: "docker.io/library/busybox:latest", State: StateCreated, Created: t0.Add(4 * time.Minute), Networks: []string{"bridge"}},
 		{ID: "cccc3333", Name: "paused1", Image: "alpine", ImageName: "docker.io/library/alpine:latest", State: StatePaused, Created: t0.Add(3 * time.Minute), Labels: map[string]string{"app": "web"}, Networks: []string{"none"}},
 		{ID: "bbbb2222", Name: "exited3", Image: "busybox", ImageName: "docker.io/library/busybox:latest", State: StateExited, ExitCode: 3, Created: t0.Add(2 * time.Minute), Labels: map[string]string{"app": "batch"}, Networks: []string{"bridge"}},
-		{ID: "aaaa1111", Name: "web", Image: "busybox", ImageName: "docker.io/library/busybox:latest", State: StateRunning, Created: t0.Add(time.Minute), Labels: map[string]string{"app": "web", "tier": "front"}, Networks: []string{"bridge", "back"}},
+		{ID: "aaaa1111", Name: "web", Image: "busybox", ImageName: "docker.io/library/busybox:latest", State: StateRunning, Created: t0.Add(time.Minute), Labels: map[string]string{"app": "web", "tier": "front"}, Networks: []string{"bridge", "back"},
+			Ports:  []api.Port{{HostIP: "127.0.0.1", HostPort: 32768, ContainerPort: 80, Protocol: "tcp"}, {HostPort: 53, ContainerPort: 53, Protocol: "udp"}},
+			Mounts: []string{"/srv/data"}, MountPoints: []string{"/data"}},
 		{ID: "abab0000", Name: "restarting", Image: "busybox", State: StateRestarting, ExitCode: 1, Created: t0, Networks: []string{"bridge"}},
 	}
 }
@@ -89,6 +91,14 @@ func TestSelectContainers(t *testing.T) {
 		{true, 0, []string{"health=none"}, "created1,paused1,exited3,web,restarting"},
 		{true, 0, []string{"health=healthy"}, ""},
 		{true, 2, []string{"status=exited", "status=running"}, "exited3,web"},
+		{true, 0, []string{"publish=80"}, "web"},
+		{true, 0, []string{"publish=80/tcp"}, "web"},
+		{true, 0, []string{"publish=80/udp"}, ""},
+		{true, 0, []string{"publish=50-60/udp"}, "web"},
+		{true, 0, []string{"publish=32768"}, ""}, // the container's port, not the host's
+		{true, 0, []string{"volume=/srv/data"}, "web"},
+		{true, 0, []string{"volume=/data"}, "web"},
+		{true, 0, []string{"volume=/other"}, ""},
 	} {
 		f, err := ParseFilters(tc.filters, ContainerFilterKeys...)
 		if err != nil {
@@ -103,7 +113,7 @@ func TestSelectContainers(t *testing.T) {
 			t.Errorf("all=%v limit=%d %v: got %q, want %q", tc.all, tc.limit, tc.filters, names(got), tc.want)
 		}
 	}
-	for _, bad := range []string{"status=bogus", "health=ok", "exited=x", "before=nosuch", "since=zzzz"} {
+	for _, bad := range []string{"status=bogus", "health=ok", "exited=x", "before=nosuch", "since=zzzz", "publish=x", "publish=80/icmp", "publish=9-8"} {
 		f, _ := ParseFilters([]string{bad}, ContainerFilterKeys...)
 		if _, err := SelectContainers(testContainers(), ContainerQuery{Filters: f}); err == nil {
 			t.Errorf("%s accepted", bad)

@@ -378,6 +378,18 @@ var _ = registerCompat("ps",
 		name := psSleeper(t)
 		wantListed(t, []string{"--filter", "network=none"}, []string{name}, []string{fixture(t, compatWeb)})
 	}},
+	compatCase{"ps --filter publish=80 / publish=80/tcp / publish=81/udp", func(t *testing.T) {
+		web := fixture(t, compatWeb)
+		wantListed(t, []string{"--filter", "publish=80"}, []string{web}, nil)
+		wantListed(t, []string{"--filter", "publish=79-81/tcp"}, []string{web}, nil)
+		wantListed(t, []string{"--filter", "publish=80/udp"}, nil, []string{web})
+	}},
+	compatCase{"ps --filter volume=DESTINATION and volume=SOURCE", func(t *testing.T) {
+		dir := t.TempDir()
+		name := psSleeper(t, "-v", dir+":/compat-data")
+		wantListed(t, []string{"--filter", "volume=/compat-data"}, []string{name}, []string{fixture(t, compatWeb)})
+		wantListed(t, []string{"--filter", "volume=" + dir}, []string{name}, nil)
+	}},
 	compatCase{"ps --filter health=none (no health checks) / health=healthy", func(t *testing.T) {
 		wantListed(t, []string{"--filter", "health=none"}, []string{fixture(t, compatWeb)}, nil)
 		wantListed(t, []string{"--filter", "health=healthy"}, nil, []string{compatWeb})

@@ -46,6 +46,8 @@ different keys must all match, every label filter must match):
   label=KEY, label=KEY=VALUE
   ancestor=IMAGE         (a reference or an image ID)
   exited=CODE, before=CONTAINER, since=CONTAINER, network=NETWORK
+  publish=PORT[/PROTO] or FIRST-LAST[/PROTO] (a published container port)
+  volume=PATH            (a bind mount's source or destination)
   health=starting|healthy|unhealthy|none (lumper has no health checks: none)
 
 --format fields: .ID .Image .Command .CreatedAt .RunningFor .Ports .State
