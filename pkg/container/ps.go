@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/containers"
@@ -85,8 +86,8 @@ func psContainer(r api.ContainerInfo, rec containers.Container) view.Container {
 		Command:    r.Command,
 		Created:    r.Created,
 		ExitCode:   r.ExitCode,
-		StartedAt:  parseTime(rec.Labels[client.LabelStartedAt]),
-		FinishedAt: parseTime(rec.Labels[client.LabelFinishedAt]),
+		StartedAt:  labelTime(rec.Labels[client.LabelStartedAt]),
+		FinishedAt: labelTime(rec.Labels[client.LabelFinishedAt]),
 		Ports:      r.Ports,
 		Labels:     client.UserLabels(rec.Labels),
 	}
@@ -114,6 +115,12 @@ func psContainer(r api.ContainerInfo, rec containers.Container) view.Container {
 	return v
 }
 
+// labelTime reads a time label (RFC 3339); zero when absent.
+func labelTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
 // filesMounts are the bind mounts lumper gives every networked container.
 var filesMounts = []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}
 
@@ -127,8 +134,9 @@ func specMounts(rec containers.Container) (sources, destinations []string) {
 	if err := json.Unmarshal(rec.Spec.GetValue(), &spec); err != nil {
 		return nil, nil
 	}
-	for _, m := range userMounts(spec.Mounts) {
-		if m.Type != "bind" || slices.Contains(filesMounts, m.Destination) {
+	for _, m := range spec.Mounts {
+		bind := m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind")
+		if !bind || slices.Contains(filesMounts, m.Destination) || m.Destination == "/sys/fs/cgroup" {
 			continue
 		}
 		sources = append(sources, m.Source)
