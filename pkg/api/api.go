@@ -55,6 +55,8 @@ type ImageInfo struct {
 	Digest     string    `json:"Digest"` // manifest (or index) digest
 	Created    time.Time `json:"Created"`
 	Size       int64     `json:"Size"` // unpacked size on the snapshotter when known, else content size
+	// Labels are the image config's labels (images --filter label=).
+	Labels map[string]string `json:"Labels,omitempty"`
 }
 
 // StatusError carries a process exit status that lumper must exit with
@@ -101,4 +103,6 @@ type Stats struct {
 	BlockRead  uint64    `json:"BlockRead"`
 	BlockWrite uint64    `json:"BlockWrite"`
 	OOMKills   uint64    `json:"OOMKills"`
+	NetRx      uint64    `json:"NetRx"` // bytes received on the container's interfaces (loopback excluded)
+	NetTx      uint64    `json:"NetTx"` // bytes sent
 }

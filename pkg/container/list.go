@@ -32,13 +32,20 @@ const (
 // calls to containerd whatever the number of containers: one for the
 // container records, one for all tasks.
 func List(ctx context.Context, c *client.Client) ([]api.ContainerInfo, error) {
+	rows, _, err := list(ctx, c)
+	return rows, err
+}
+
+// list returns every container's list row and its record (the same index),
+// newest first.
+func list(ctx context.Context, c *client.Client) ([]api.ContainerInfo, []containers.Container, error) {
 	ctrs, err := c.ContainerService().List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing containers: %w", err)
+		return nil, nil, fmt.Errorf("listing containers: %w", err)
 	}
 	resp, err := c.TaskService().List(ctx, &tasksapi.ListTasksRequest{})
 	if err != nil {
-		return nil, fmt.Errorf("listing tasks: %w", errgrpc.ToNative(err))
+		return nil, nil, fmt.Errorf("listing tasks: %w", errgrpc.ToNative(err))
 	}
 	tasks := make(map[string]*tasktypes.Process, len(resp.Tasks))
 	for _, t := range resp.Tasks {
@@ -56,8 +63,16 @@ func List(ctx context.Context, c *client.Client) ([]api.ContainerInfo, error) {
 	if len(lost) > 0 {
 		checkLost(ctx, c, out, lost)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
-	return out, nil
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return out[order[i]].Created.After(out[order[j]].Created) })
+	rows, recs := make([]api.ContainerInfo, len(out)), make([]containers.Container, len(out))
+	for i, k := range order {
+		rows[i], recs[i] = out[k], ctrs[k]
+	}
+	return rows, recs, nil
 }
 
 // lostTaskTimeout bounds the question to a shim that did not answer.

@@ -58,8 +58,11 @@ func describe(ctx context.Context, c *client.Client, cs content.Store, img image
 	info.ID = cfgDesc.Digest.String()
 	if b, err := content.ReadBlob(ctx, cs, cfgDesc); err == nil {
 		var cfg ocispec.Image
-		if json.Unmarshal(b, &cfg) == nil && cfg.Created != nil {
-			info.Created = *cfg.Created
+		if json.Unmarshal(b, &cfg) == nil {
+			if cfg.Created != nil {
+				info.Created = *cfg.Created
+			}
+			info.Labels = cfg.Config.Labels
 		}
 	}
 	if size, err := containerd.NewImage(c.Client, img).Size(ctx); err == nil {

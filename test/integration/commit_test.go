@@ -551,7 +551,7 @@ func TestCommitOverExistingName(t *testing.T) {
 		t.Fatalf("%s is %s after the second commit, want %s (first was %s)", img, got, id2, id1)
 	}
 	var listed []string
-	for _, l := range strings.Split(strings.TrimSpace(lumper(t, "images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}")), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(lumper(t, "images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}")), "\n") {
 		if strings.HasPrefix(l, img+" ") {
 			listed = append(listed, l)
 		}
@@ -677,7 +677,7 @@ func TestCommitSaveLoadRoundTrip(t *testing.T) {
 		t.Fatalf("round trip changed the image ID: %s -> %s", id, got)
 	}
 	found := false
-	for _, l := range strings.Split(lumper(t, "images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"), "\n") {
+	for _, l := range strings.Split(lumper(t, "images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"), "\n") {
 		if l == img+" "+id {
 			found = true
 		}

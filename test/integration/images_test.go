@@ -105,7 +105,7 @@ func TestImagesFormats(t *testing.T) {
 		t.Fatalf("images -q: %q", ids)
 	}
 	var found bool
-	for _, line := range strings.Split(strings.TrimSpace(lumper(t, "images", "--format", "json")), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(lumper(t, "images", "--no-trunc", "--format", "json")), "\n") {
 		var img struct{ Repository, Tag, ID string }
 		if err := json.Unmarshal([]byte(line), &img); err != nil {
 			t.Fatalf("images --format json line %q: %v", line, err)

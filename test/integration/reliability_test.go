@@ -659,7 +659,9 @@ type store struct {
 func storeState(t *testing.T, c *containerd.Client, ctx context.Context) store {
 	t.Helper()
 	var s store
-	s.images = lumper(t, "images", "--format", "json")
+	// Docker's images --format json has no full name and relative times:
+	// lumper's .Name and absolute fields instead.
+	s.images = lumper(t, "images", "--no-trunc", "--format", `{"Name":{{json .Name}},"ID":{{json .ID}},"Digest":{{json .Digest}},"Size":{{json .Size}}}`)
 	s.containers = lumper(t, "list", "--format", "{{.ID}} {{.Name}} {{.Image}}")
 	imgs, err := c.ImageService().List(ctx)
 	if err != nil {

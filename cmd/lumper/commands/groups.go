@@ -14,7 +14,7 @@ import (
 func newImageCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "image", Short: "Manage images", Args: cobra.NoArgs}
 	ls := newImagesCmd(g)
-	ls.Use, ls.Aliases = "ls [OPTIONS]", []string{"list"}
+	ls.Use, ls.Aliases = "ls [OPTIONS] [REPOSITORY[:TAG]]", []string{"list"}
 	rm := newRmiCmd(g)
 	rm.Use = "rm [OPTIONS] IMAGE..."
 	cmd.AddCommand(ls, rm, newLoadCmd(g), newImportCmd(g), newPullCmd(g), newPushCmd(g), newImagePruneCmd(g),
@@ -26,7 +26,9 @@ func newImageCmd(g *GlobalOptions) *cobra.Command {
 // newContainerCmd groups the container verbs: `lumper container ls`.
 func newContainerCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "container", Short: "Manage containers", Args: cobra.NoArgs}
-	cmd.AddCommand(newListCmd(g), newRunCmd(g), newStopCmd(g), newRmCmd(g),
+	ls := newPsCmd(g)
+	ls.Use, ls.Aliases = "ls [OPTIONS]", []string{"list", "ps"}
+	cmd.AddCommand(ls, newRunCmd(g), newStopCmd(g), newRmCmd(g),
 		newCreateCmd(g), newStartCmd(g), newRestartCmd(g), newKillCmd(g), newWaitCmd(g),
 		newPauseCmd(g), newUnpauseCmd(g), newRenameCmd(g), newCpCmd(g), newContainerPruneCmd(g), newCommitCmd(g))
 	cmd.AddCommand(newInspectCmdOf(g, typeContainer))

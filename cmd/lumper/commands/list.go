@@ -29,11 +29,15 @@ const createdLayout = "2006/1/2 15:04:05"
 func newListCmd(g *GlobalOptions) *cobra.Command {
 	o := &ListOptions{Global: g}
 	cmd := &cobra.Command{
-		Use:     "list [OPTIONS]",
-		Aliases: []string{"ps", "ls"},
-		Short:   "List containers (running, created and exited)",
+		Use:   "list [OPTIONS]",
+		Short: "List every container in lumper's own format (ID NAME PID STATUS COMMAND CREATED)",
+		Long: `List every container (running, created and exited) in lumper's own format:
+ID, NAME, PID, STATUS, COMMAND, CREATED and PORTS. Its --format fields are
+lumper's (.ID .Name .Image .Command .Created .Status .Pid .ExitCode .Ports
+.Labels .RestartPolicy .RestartCount). For Docker's listing (running
+containers unless -a, Docker's columns, filters and fields) use 'lumper ps'.`,
 		Example: `  lumper list
-  lumper ps -q
+  lumper list -q
   lumper list --format json
   lumper list --format '{{.Name}} {{.Status}}'`,
 		Args: cobra.NoArgs,

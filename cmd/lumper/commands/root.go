@@ -86,6 +86,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 	root.AddCommand(
 		newRunCmd(g),
 		newListCmd(g),
+		newPsCmd(g),
 		newStopCmd(g),
 		newLogsCmd(g),
 		newExecCmd(g),

@@ -4,22 +4,22 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
-	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/api"
-	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/output"
+	"github.com/lumper/lumper/pkg/view"
 )
 
 // StatsOptions are the flags of `lumper stats`.
 type StatsOptions struct {
 	Global   *GlobalOptions
+	All      bool
 	NoStream bool
+	NoTrunc  bool
 	Format   string
 	Refs     []string
 	Out      io.Writer
@@ -29,9 +29,16 @@ func newStatsCmd(g *GlobalOptions) *cobra.Command {
 	o := &StatsOptions{Global: g}
 	cmd := &cobra.Command{
 		Use:   "stats [OPTIONS] [CONTAINER...]",
-		Short: "Show CPU, memory, PIDs and block I/O of running containers",
+		Short: "Show CPU, memory, network and block I/O and PIDs of running containers",
+		Long: `Show running containers' resource use as Docker's stats does (CONTAINER ID,
+NAME, CPU %, MEM USAGE / LIMIT, MEM %, NET I/O, BLOCK I/O, PIDS); NET I/O is
+read from the container's network namespace, loopback excluded.
+
+--format fields: .Container .Name .ID .CPUPerc .MemUsage .MemPerc .NetIO
+.BlockIO .PIDs; "json", "table", or "table TEMPLATE" for a table with a header.`,
 		Example: `  lumper stats
   lumper stats --no-stream web
+  lumper stats --no-stream --format 'table {{.Name}}\t{{.CPUPerc}}'
   lumper stats --no-stream --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out = args, cmd.OutOrStdout()
@@ -41,7 +48,9 @@ func newStatsCmd(g *GlobalOptions) *cobra.Command {
 			return runStats(cmd.Context(), o)
 		},
 	}
+	cmd.Flags().BoolVarP(&o.All, "all", "a", false, "show all containers (running ones by default); stopped ones show zeros")
 	cmd.Flags().BoolVar(&o.NoStream, "no-stream", false, "print one sample and exit")
+	cmd.Flags().BoolVar(&o.NoTrunc, "no-trunc", false, "do not truncate output (full IDs)")
 	cmd.Flags().StringVar(&o.Format, "format", "", "output format: table, json, or a Go template")
 	return cmd
 }
@@ -55,7 +64,7 @@ func runStats(ctx context.Context, o *StatsOptions) error {
 		return err
 	}
 	defer c.Close()
-	targets, err := container.StatsTargets(ctx, c, o.Refs)
+	targets, err := container.StatsTargets(ctx, c, o.Refs, o.All)
 	if err != nil {
 		return err
 	}
@@ -74,8 +83,7 @@ func runStats(ctx context.Context, o *StatsOptions) error {
 		if clear {
 			fmt.Fprint(o.Out, "\x1b[2J\x1b[H")
 		}
-		if err := output.Print(o.Out, output.Options{Format: o.Format}, rows, statsColumns,
-			func(s api.Stats) string { return client.ShortID(s.ID) }); err != nil {
+		if err := printStats(o.Out, o, rows); err != nil {
 			return err
 		}
 		if o.NoStream {
@@ -84,16 +92,15 @@ func runStats(ctx context.Context, o *StatsOptions) error {
 	}
 }
 
-var statsColumns = []output.Column[api.Stats]{
-	{Header: "ID", Value: func(s api.Stats) string { return client.ShortID(s.ID) }},
-	{Header: "NAME", Value: func(s api.Stats) string { return s.Name }},
-	{Header: "CPU %", Value: func(s api.Stats) string { return strconv.FormatFloat(s.CPUPercent, 'f', 2, 64) + "%" }},
-	{Header: "MEM USAGE / LIMIT", Value: func(s api.Stats) string {
-		return units.BytesSize(float64(s.MemUsage)) + " / " + units.BytesSize(float64(s.MemLimit))
-	}},
-	{Header: "MEM %", Value: func(s api.Stats) string { return strconv.FormatFloat(s.MemPercent, 'f', 2, 64) + "%" }},
-	{Header: "BLOCK I/O", Value: func(s api.Stats) string {
-		return units.HumanSize(float64(s.BlockRead)) + " / " + units.HumanSize(float64(s.BlockWrite))
-	}},
-	{Header: "PIDS", Value: func(s api.Stats) string { return strconv.FormatUint(s.Pids, 10) }},
+// printStats draws one sample of every target as Docker's stats does.
+func printStats(w io.Writer, o *StatsOptions, samples []api.Stats) error {
+	rows := make([]view.StatsRow, len(samples))
+	for i, s := range samples {
+		ref := ""
+		if i < len(o.Refs) {
+			ref = o.Refs[i]
+		}
+		rows[i] = view.NewStatsRow(s, ref, !o.NoTrunc)
+	}
+	return output.Render(w, o.Format, view.StatsTable, view.StatsHeader, rows, false, nil)
 }
