@@ -163,6 +163,7 @@ type ContainerState struct {
 	OOMKilled  bool      `json:"OOMKilled"`
 	Pid        uint32    `json:"Pid"`
 	ExitCode   int       `json:"ExitCode"`
+	Error      string    `json:"Error"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
 }

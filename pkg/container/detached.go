@@ -108,7 +108,7 @@ func Reap(ctx context.Context, c *client.Client, id string) error {
 	case <-wctx.Done():
 		return fmt.Errorf("task of %s did not stop: %w", id, wctx.Err())
 	}
-	return reapOrLeave(ctx, ctr, task, st)
+	return reapOrLeave(ctx, c, ctr, task, st)
 }
 
 // RestoreNetwork sets up the network of container id again if its network

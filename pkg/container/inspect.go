@@ -66,6 +66,8 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerDe
 	err = errgrpc.ToNative(err)
 	switch {
 	case err == nil:
+		rec.Labels = checkLogger(ctx, c, rec, resp.Process, true)
+		d.Labels = rec.Labels
 		info := Info(rec, resp.Process)
 		d.State.Status, d.State.Pid, d.State.ExitCode = info.Status, info.PID, info.ExitCode
 	case errdefs.IsNotFound(err):
@@ -74,6 +76,7 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerDe
 	default:
 		return api.ContainerDetail{}, fmt.Errorf("reading task of %s: %w", ref, err)
 	}
+	d.State.Error = LogsLostNote(rec.Labels)
 	d.State.Running = d.State.Status == StatusRunning
 	d.State.Paused = d.State.Status == StatusPaused
 	d.State.OOMKilled, _ = strconv.ParseBool(rec.Labels[client.LabelOOMKilled])
