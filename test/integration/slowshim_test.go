@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/containerd/errdefs"
 )
 
 // The double delete of issue 15 (containerd issue 12344): two task deletes
@@ -304,6 +309,21 @@ func TestSlowShimOneDeletePerTask(t *testing.T) {
 			wg.Wait()
 			return rs
 		}},
+		{"rm-f-killed-then-rm-f", func(n string) []result {
+			// Containerd issue 11392: the caller of a delete dies while the
+			// shim is deleting (its connection drops, so containerd never
+			// shuts the shim down). The next rm must still leave no shim.
+			id := strings.TrimSpace(d.lumper("inspect", "--format", "{{.Id}}", n).stdout)
+			cmd := exec.Command(filepath.Join(env.binDir, "lumper"), "rm", "-f", n)
+			cmd.Env = append(os.Environ(), "LUMPER_ADDRESS="+d.address, "LUMPER_NAMESPACE="+testNamespace, "LUMPER_DATA_ROOT="+d.dataRoot)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, 10*time.Second, "the shim to start deleting", func() bool { return d.deletes(id) >= 1 })
+			cmd.Process.Kill()
+			cmd.Wait()
+			return []result{d.lumper("rm", "-f", n)}
+		}},
 		{"exit", func(n string) []result {
 			// The reaper alone, racing the ps that looks at it.
 			return []result{d.lumper("kill", n), d.lumper("ps", "-a")}
@@ -325,7 +345,7 @@ func TestSlowShimOneDeletePerTask(t *testing.T) {
 			}
 			eventually(t, 10*time.Second, "the shim of "+id+" to exit", func() bool { return len(d.shims(id)) == 0 })
 			eventually(t, 10*time.Second, "lumper's reaper of "+id+" to finish", func() bool { return lumperProcs(id) == 0 })
-			if n := d.deletes(id); n != 1 {
+			if n := d.deletes(id); n != 1 && !strings.Contains(tc.name, "killed") {
 				t.Fatalf("the shim received %d deletes of the task of %s, want exactly 1", n, id)
 			}
 			if sock := shimSocketFor(d.address, testNamespace, id); fileExists(sock) {
@@ -338,4 +358,107 @@ func TestSlowShimOneDeletePerTask(t *testing.T) {
 			}
 		})
 	}
+}
+
+// leakShim makes the shim of container name outlive its task the way two
+// concurrent deletes do (issue 12344), straight through containerd's API:
+// containerd forgets the task, the shim stays. It returns the container ID.
+func (d slowDaemon) leakShim(t *testing.T, name string) string {
+	t.Helper()
+	r := d.lumper("run", "-d", "--network", "none", "--name", name, "busybox", "sleep", "1000")
+	if r.code != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	c, err := containerd.New(d.address, containerd.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := namespaces.WithNamespace(context.Background(), testNamespace)
+	ctr, err := c.LoadContainer(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two deletes at once, bypassing lumper's lock (the logger's reaper may
+	// make a third, under it).
+	task, err := ctr.Task(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statusC, err := task.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Kill(ctx, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-statusC
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); task.Delete(ctx) }()
+	}
+	wg.Wait()
+	eventually(t, 10*time.Second, "containerd to forget the task", func() bool {
+		_, err := ctr.Task(ctx, nil)
+		return errdefs.IsNotFound(err)
+	})
+	// A shim that exits does so within milliseconds of its delete; one that
+	// is still there a second later is the leak this test is about.
+	time.Sleep(time.Second)
+	if len(d.shims(id)) == 0 {
+		t.Skipf("two concurrent deletes left no shim for %s: the leak did not reproduce", id)
+	}
+	return id
+}
+
+// TestSlowShimOrphanEnded: a shim that containerd no longer knows (its
+// task gone, by the double delete or a delete whose caller died, containerd
+// issue 11392) is ended by rm, and by container prune once the container is
+// gone, found by its socket and PID.
+func TestSlowShimOrphanEnded(t *testing.T) {
+	d := startSlowDaemon(t)
+	t.Run("rm", func(t *testing.T) {
+		name := "orphan-rm"
+		id := d.leakShim(t, name)
+		if r := d.lumper("rm", "-f", name); r.code != 0 {
+			t.Fatalf("rm -f: %s", r)
+		}
+		eventually(t, 5*time.Second, "rm to end the shim of "+id, func() bool { return len(d.shims(id)) == 0 })
+		if sock := shimSocketFor(d.address, testNamespace, id); fileExists(sock) {
+			t.Fatalf("shim socket %s left", sock)
+		}
+	})
+	t.Run("prune", func(t *testing.T) {
+		name := "orphan-prune"
+		id := d.leakShim(t, name)
+		// What a lumper SIGKILLed in rm after the container record went
+		// leaves: no container, its delete lock, the shim.
+		c, err := containerd.New(d.address, containerd.WithTimeout(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctx := namespaces.WithNamespace(context.Background(), testNamespace)
+		if err := c.ContainerService().Delete(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		lock := filepath.Join(d.dataRoot, testNamespace, "locks", id+".delete")
+		if err := os.MkdirAll(filepath.Dir(lock), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(lock, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if r := d.lumper("container", "prune", "-f"); r.code != 0 {
+			t.Fatalf("container prune: %s", r)
+		}
+		eventually(t, 5*time.Second, "prune to end the shim of "+id, func() bool { return len(d.shims(id)) == 0 })
+		if fileExists(lock) || fileExists(shimSocketFor(d.address, testNamespace, id)) {
+			t.Fatalf("prune left the delete lock or the shim socket of %s", id)
+		}
+		// The name lease the removed record left is released by prune too.
+		d.lumper("rm", "-f", name)
+	})
 }
