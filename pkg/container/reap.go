@@ -104,6 +104,7 @@ func currentTask(ctx context.Context, ctr containerd.Container, task containerd.
 // before the delete (reapTask records the exit there).
 func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task, before func(), opts ...containerd.ProcessDeleteOpts) (st *containerd.ExitStatus, deleted bool, err error) {
 	ctx = context.WithoutCancel(ctx)
+	start := time.Now()
 	unlock, err := lockTaskDelete(c, ctr.ID())
 	if err != nil {
 		return nil, false, err
@@ -111,8 +112,10 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 	defer unlock()
 	cur, err := currentTask(ctx, ctr, task)
 	if err != nil || !cur {
+		log.G(ctx).WithField("waited", time.Since(start)).Debug("task deleted by another lumper meanwhile")
 		return nil, false, err
 	}
+	log.G(ctx).WithField("waited", time.Since(start)).Debug("deleting task")
 	if before != nil {
 		before()
 	}
