@@ -11,8 +11,8 @@ LDFLAGS := -s -w
 export LUMPER_CTD_DIR ?= /tmp/lumper-containerd
 PREFIX ?= /usr/local
 
-.PHONY: test-compat fuzz all build man completions release test-release deps containerd containerd-up containerd-down demo test test-unit \
-	test-integration lint fmt vet bench bench-smoke install clean
+.PHONY: test-compat fuzz all build man completions release test-release soak deps containerd containerd-up containerd-down demo test test-unit \
+	test-integration lint arch tidy fmt vet bench bench-smoke install clean
 
 all: build
 
@@ -124,7 +124,16 @@ fuzz:
 	$(GO) test ./pkg/images -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/spec -run '^$$' -fuzz '^FuzzParsers$$' -fuzztime $(FUZZTIME)
 
-lint: fmt vet
+## lint: gofmt, go vet and the architecture's import rules (test/arch)
+lint: fmt vet arch tidy
+
+## tidy: go.mod and go.sum as go mod tidy leaves them (direct requirements marked as such)
+tidy:
+	$(GO) mod tidy -diff
+
+## arch: pkg/** without cobra or cmd/**, pkg/api and pkg/output without containerd, lumper-logger's closure as allowed
+arch:
+	$(GO) test -count=1 ./test/arch/
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }

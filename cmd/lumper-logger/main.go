@@ -47,6 +47,10 @@
 // The logger watches the container's init process, so it serves the task's
 // init; exec processes should not use it.
 //
+// The logger records its pid in logs.LoggerPidFile beside the log while it
+// runs (removed when it ends normally), so that lumper can tell a logger
+// that died, and lowers its own OOM score (oom_score_adj -998).
+//
 // The logger only imports the standard library, golang.org/x/sys and
 // pkg/logs, to stay small in memory: one runs per detached container.
 package main
@@ -91,6 +95,10 @@ const (
 	// network namespace.
 	netnsWait = 60 * time.Second
 
+	// oomScoreAdj makes the logger an unlikely victim of the OOM killer
+	// (-1000 would exempt it; the shim itself runs at containerd's score).
+	oomScoreAdj = "-998"
+
 	hookPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
 
@@ -120,15 +128,26 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
 		return 2
 	}
+	// The logger is small and one container's output depends on it: let the
+	// kernel's OOM killer choose something else first.
+	_ = os.WriteFile("/proc/self/oom_score_adj", []byte(oomScoreAdj), 0)
 	l, err := newLogger(cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
 		return 1
 	}
+	// While this file names a live logger, lumper leaves the task's exit to
+	// it; a file left by a logger that died tells lumper to reap the task
+	// itself and to report the output as no longer captured.
+	forget, err := logs.RecordLogger(cfg.logPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lumper-logger: recording pid: %v\n", err)
+	}
 	if err := l.run(); err != nil {
 		fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
 		return 1
 	}
+	forget()
 	return 0
 }
 

@@ -271,6 +271,15 @@ func TestLoggerContainerExitAndSIGTERM(t *testing.T) {
 	if !s.running() {
 		t.Fatal("logger exited before SIGTERM")
 	}
+	// While it runs, the logger names itself beside the log, for lumper to
+	// tell a logger that died.
+	pidFile := logs.LoggerPidPath(s.log)
+	if b, err := os.ReadFile(pidFile); err != nil || !strings.HasPrefix(string(b), strconv.Itoa(s.cmd.Process.Pid)+":") {
+		t.Errorf("pid file %s: %q, %v; want the logger's pid %d", pidFile, b, err, s.cmd.Process.Pid)
+	}
+	if lost, _ := logs.LoggerLost(s.log); lost {
+		t.Error("a running logger counts as lost")
+	}
 	// Output from a process that outlived init, then task delete.
 	s.outW.WriteString("late line\n")
 	time.Sleep(50 * time.Millisecond)
@@ -287,6 +296,10 @@ func TestLoggerContainerExitAndSIGTERM(t *testing.T) {
 	}
 	if !strings.HasSuffix(errs, "err 1999\nvery late") {
 		t.Errorf("late stderr missing: %q", errs[max(0, len(errs)-40):])
+	}
+	// A normal end removes the pid file: only a killed logger leaves it.
+	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {
+		t.Errorf("pid file left after a normal end: %v", err)
 	}
 }
 

@@ -26,6 +26,10 @@ const (
 	LabelStartedAt = labelPrefix + "started-at"
 	// LabelLogPath is the container's log file.
 	LabelLogPath = labelPrefix + "log-path"
+	// LabelLogsLostSince is set when lumper finds that the container's
+	// lumper-logger died: the time of the last output it captured (RFC 3339,
+	// UTC); nothing written after it is in the log. Cleared by a new start.
+	LabelLogsLostSince = labelPrefix + "logs-lost-since"
 	// LabelPrivileged is "true" for a container run with --privileged.
 	LabelPrivileged = labelPrefix + "privileged"
 	// LabelAutoRemove is "true" for a container run with --rm -d: the

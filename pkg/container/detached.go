@@ -84,6 +84,13 @@ func detachedIO(c *client.Client, id string, tty bool, lo LogOptions, netns stri
 // Reap records the exit of container id's task and deletes the task, once it
 // has stopped. It is run by the logger when the container's init exits. A
 // task the restart monitor is to restart is left to it (see reapOrLeave).
+//
+// The delete goes through deleteTask (reap.go): a stop, rm -f or restart
+// that raced the exit may have deleted the task first, under the same lock,
+// and then reapTask does nothing (that lumper recorded the exit). Anything
+// to do after the exit (e.g. removing a `run --rm -d` container) belongs
+// after reapOrLeave returns, and must treat a container already removed
+// (rm -f won the race) as done.
 func Reap(ctx context.Context, c *client.Client, id string) error {
 	ctr, err := c.LoadContainer(ctx, id)
 	if err != nil {
@@ -108,7 +115,7 @@ func Reap(ctx context.Context, c *client.Client, id string) error {
 	case <-wctx.Done():
 		return fmt.Errorf("task of %s did not stop: %w", id, wctx.Err())
 	}
-	return reapOrLeave(ctx, ctr, task, st)
+	return reapOrLeave(ctx, c, ctr, task, st)
 }
 
 // RestoreNetwork sets up the network of container id again if its network

@@ -61,10 +61,14 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerJS
 	default:
 		n, _ = network.NewStore(c.DataRoot, c.CNIPath).Find(mode)
 	}
-	d := document(rec, spec, imgID, imgCfg, ContainerDir(c, rec.ID), n)
-
 	resp, err := c.TaskService().Get(ctx, &tasksapi.GetRequest{ContainerID: rec.ID})
 	err = errgrpc.ToNative(err)
+	if err == nil {
+		// A dead logger's stopped task is reaped here; the labels then
+		// hold its exit.
+		rec.Labels = checkLogger(ctx, c, rec, resp.Process, true)
+	}
+	d := document(rec, spec, imgID, imgCfg, ContainerDir(c, rec.ID), n)
 	switch {
 	case err == nil:
 		info := Info(rec, resp.Process)
@@ -75,6 +79,7 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerJS
 	default:
 		return api.ContainerJSON{}, fmt.Errorf("reading task of %s: %w", ref, err)
 	}
+	d.State.Error = LogsLostNote(rec.Labels)
 	d.State.Running = d.State.Status == StatusRunning || d.State.Status == StatusPaused
 	d.State.Paused = d.State.Status == StatusPaused
 	return d, nil

@@ -109,7 +109,7 @@ func start(ctx context.Context, c *client.Client, ref string, rec containers.Con
 			// containerd was down) or created by a lumper that died before
 			// starting it.
 			disarmIfRestartable(ctx, ctr, rec.Labels)
-			if err := reapTask(context.WithoutCancel(ctx), ctr, task); err != nil {
+			if err := reapTask(context.WithoutCancel(ctx), c, ctr, task); err != nil {
 				return fmt.Errorf("reaping the last task of %s: %w", ref, err)
 			}
 		}
@@ -252,7 +252,7 @@ const waitPoll = 100 * time.Millisecond
 // container that has already exited returns at once, from the status
 // recorded in its labels; a created one is waited for until it has run.
 func Wait(ctx context.Context, c *client.Client, ref string) (int, error) {
-	_, ctr, err := load(ctx, c, ref)
+	rec, ctr, err := load(ctx, c, ref)
 	if err != nil {
 		return 0, err
 	}
@@ -295,6 +295,8 @@ func Wait(ctx context.Context, c *client.Client, ref string) (int, error) {
 					}
 					return 0, fmt.Errorf("waiting for %s: %w", ref, err)
 				}
+				// Nobody else reaps it if its logger died.
+				checkLogger(ctx, c, rec, nil, false)
 				return int(code), nil
 			case <-ctx.Done():
 				return 0, ctx.Err()

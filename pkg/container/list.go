@@ -55,6 +55,10 @@ func list(ctx context.Context, c *client.Client) ([]api.ContainerInfo, []contain
 	var lost []int
 	for _, ctr := range ctrs {
 		t := tasks[ctr.ID]
+		if t != nil {
+			// A task whose logger died is reaped here (orphan.go).
+			ctr.Labels = checkLogger(ctx, c, ctr, t, true)
+		}
 		if t == nil && ctr.Labels[client.LabelStartedAt] != "" && ctr.Labels[client.LabelExitCode] == "" {
 			lost = append(lost, len(out))
 		}

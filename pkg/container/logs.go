@@ -33,11 +33,21 @@ func Logs(ctx context.Context, c *client.Client, ref string, opts logs.ReadOptio
 			waitForExit(ctx, c, rec.ID)
 		}()
 	}
+	labels := checkLogger(ctx, c, rec, nil, false)
 	if err := logs.Read(ctx, path, opts, stdout, stderr); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil // the container never wrote anything
 		}
 		return fmt.Errorf("reading logs of %s: %w", ref, err)
+	}
+	if opts.Follow {
+		// The logger may have died while we followed.
+		if r, err := c.Container(ctx, rec.ID); err == nil {
+			labels = checkLogger(ctx, c, r, nil, false)
+		}
+	}
+	if note := LogsLostNote(labels); note != "" {
+		fmt.Fprintf(stderr, "lumper: %s\n", note)
 	}
 	return nil
 }

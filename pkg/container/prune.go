@@ -16,7 +16,8 @@ import (
 // ones, except those being set up right now (created, with their name still
 // reserved by a live lumper process) and those the restart monitor is about
 // to restart. It also drops stale name reservations (see
-// client.PruneNameReservations). It reports the IDs removed and the bytes
+// client.PruneNameReservations) and ends the shims of containers that no
+// longer exist (SweepOrphanShims). It reports the IDs removed and the bytes
 // freed (writable layers and logs).
 func Prune(ctx context.Context, c *client.Client) (api.PruneReport, error) {
 	var rep api.PruneReport
@@ -52,6 +53,23 @@ func Prune(ctx context.Context, c *client.Client) (api.PruneReport, error) {
 		rep.Deleted = append(rep.Deleted, r.ID)
 		rep.SpaceReclaimed += size
 	}
+	// Shims left by interrupted deletes of containers already gone (a
+	// lumper killed during rm): ended by their socket and pid.
+	live := map[string]bool{}
+	for _, r := range rows {
+		live[r.ID] = true
+	}
+	for _, id := range rep.Deleted {
+		delete(live, id)
+	}
+	SweepOrphanShims(ctx, c, func(id string) bool {
+		if live[id] {
+			return true
+		}
+		// Created since the list was made: not an orphan.
+		_, err := c.LoadContainer(ctx, id)
+		return err == nil
+	})
 	if rep.ReleasedNames, err = c.PruneNameReservations(ctx); err != nil {
 		return rep, err
 	}

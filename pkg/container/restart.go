@@ -193,7 +193,7 @@ func logOptionsFromLabels(labels map[string]string) LogOptions {
 // stopped task left for the monitor (it needs the task to see the exit
 // status); otherwise the task is reaped, and the monitor disarmed so that it
 // stops watching the container.
-func reapOrLeave(ctx context.Context, ctr containerd.Container, task containerd.Task, st containerd.ExitStatus) error {
+func reapOrLeave(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task, st containerd.ExitStatus) error {
 	labels, err := ctr.Labels(ctx)
 	if err != nil {
 		if errdefs.IsNotFound(err) {
@@ -205,7 +205,7 @@ func reapOrLeave(ctx context.Context, ctr containerd.Container, task containerd.
 		recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oomKilled(ctx, task))
 		return nil
 	}
-	if err := reapTask(ctx, ctr, task); err != nil {
+	if err := reapTask(ctx, c, ctr, task); err != nil {
 		return err
 	}
 	if labels[restart.StatusLabel] != "" {

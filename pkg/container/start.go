@@ -102,7 +102,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	}
 	statusC, err := task.Wait(ctx)
 	if err != nil {
-		task.Delete(ctx, containerd.WithProcessKill)
+		_, _, _ = deleteTask(ctx, c, ctr, task, nil, containerd.WithProcessKill)
 		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
 	if o.TTY && o.Console != nil {
@@ -112,7 +112,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		defer o.Console.Reset()
 	}
 	if err := task.Start(ctx); err != nil {
-		task.Delete(ctx, containerd.WithProcessKill)
+		_, _, _ = deleteTask(ctx, c, ctr, task, nil, containerd.WithProcessKill)
 		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
 	trace("task started")
@@ -130,14 +130,14 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	// Every byte the container wrote is copied before the task is deleted.
 	drainOutput(task.IO())
 	if o.Remove {
-		if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
+		if _, _, err := deleteTask(ctx, c, ctr, task, nil); err != nil {
 			log.G(ctx).WithError(err).Warn("deleting task")
 		}
 		trace("task deleted")
 		if err := removeContainer(ctx, c, ctr); err != nil {
 			log.G(ctx).WithError(err).Warn("removing container after exit")
 		}
-	} else if err := reapTask(ctx, ctr, task); err != nil {
+	} else if err := reapTask(ctx, c, ctr, task); err != nil {
 		log.G(ctx).WithError(err).Warn("recording exit")
 	}
 	trace("done")
@@ -171,7 +171,7 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
 	if err := task.Start(ctx); err != nil {
-		task.Delete(context.WithoutCancel(ctx), containerd.WithProcessKill)
+		_, _, _ = deleteTask(ctx, c, ctr, task, nil, containerd.WithProcessKill)
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
 	markStarted(ctx, ctr)
@@ -247,6 +247,8 @@ func markStarted(ctx context.Context, ctr containerd.Container) {
 		client.LabelExitCode:   "",
 		client.LabelFinishedAt: "",
 		client.LabelOOMKilled:  "",
+		// A new logger captures this task's output.
+		client.LabelLogsLostSince: "",
 	})
 	if err != nil {
 		log.G(ctx).WithError(err).Warn("recording start time")

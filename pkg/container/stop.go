@@ -39,11 +39,11 @@ func Stop(ctx context.Context, c *client.Client, ref string, timeout time.Durati
 	if err != nil {
 		return nil, fmt.Errorf("reading stop signal of %s: %w", ref, err)
 	}
-	return ctr, stopTask(ctx, ctr, task, sig, timeout)
+	return ctr, stopTask(ctx, c, ctr, task, sig, timeout)
 }
 
 // stopTask ends a task (signal, grace period, SIGKILL) and reaps it.
-func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Task, sig syscall.Signal, timeout time.Duration) error {
+func stopTask(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task, sig syscall.Signal, timeout time.Duration) error {
 	ctx = context.WithoutCancel(ctx)
 	st, err := task.Status(ctx)
 	if err != nil {
@@ -85,40 +85,15 @@ func stopTask(ctx context.Context, ctr containerd.Container, task containerd.Tas
 			<-statusC
 		}
 	}
-	return reapTask(ctx, ctr, task)
+	return reapTask(ctx, c, ctr, task)
 }
 
-// reapTask deletes a stopped task and records its exit (status, time, and
-// whether it was OOM-killed) in the container's labels.
-func reapTask(ctx context.Context, ctr containerd.Container, task containerd.Task) error {
-	oom := oomKilled(ctx, task)
-	// Record the exit before the task goes, so that nobody sees a started
-	// container with neither a task nor an exit status (list would take it
-	// for one lost in a reboot).
-	recorded := false
-	if s, err := task.Status(ctx); err == nil && s.Status == containerd.Stopped {
-		recordExit(ctx, ctr, s.ExitStatus, s.ExitTime, oom)
-		recorded = true
-	}
-	st, err := task.Delete(ctx)
-	if err != nil {
-		if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
-			return nil
-		}
-		return fmt.Errorf("deleting task: %w", err)
-	}
-	detachNetwork(ctx, ctr)
-	if !recorded {
-		recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oom)
-	}
-	return nil
-}
-
-// deletedMeanwhile tells, after a failed call on a task, whether a concurrent
-// stop, rm or the reaper deleted the task first (the shim then goes away under
-// the losing call, which sees "ttrpc: closed" rather than "not found"). The
-// shim can close its connection a moment before containerd drops the task
-// record, so the record is polled briefly; only failed calls pay for that.
+// deletedMeanwhile tells, after a failed call on a task other than its delete
+// (status, wait, kill), whether another lumper deleted the task first (the
+// shim then goes away under the losing call, which sees "ttrpc: closed"
+// rather than "not found"). The shim can close its connection a moment before
+// containerd drops the task record, so the record is polled briefly; only
+// failed calls pay for that. Deletes themselves never race: see deleteTask.
 func deletedMeanwhile(ctx context.Context, ctr containerd.Container) bool {
 	for i := 0; ; i++ {
 		_, err := ctr.Task(ctx, nil)
@@ -156,8 +131,8 @@ func Remove(ctx context.Context, c *client.Client, ref string, force bool) (stri
 		default:
 			// The restart monitor must not start a new task meanwhile.
 			disarmIfRestartable(ctx, ctr, rec.Labels)
-			if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) && !deletedMeanwhile(ctx, ctr) {
-				return "", fmt.Errorf("deleting task of %s: %w", ref, err)
+			if _, _, err := deleteTask(ctx, c, ctr, task, nil, containerd.WithProcessKill); err != nil {
+				return "", err
 			}
 		}
 	} else if !errdefs.IsNotFound(err) {
@@ -189,6 +164,10 @@ func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Conta
 	if err := ctr.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("deleting container %s: %w", ctr.ID(), err)
 	}
+	// A shim whose delete was interrupted (its caller died) is unknown to
+	// containerd now: end it, then drop the delete lock.
+	endOrphanShim(ctx, c, ctr.ID())
+	removeDeleteLock(c, ctr.ID())
 	if err := os.RemoveAll(ContainerDir(c, ctr.ID())); err != nil {
 		return fmt.Errorf("removing logs of %s: %w", ctr.ID(), err)
 	}

@@ -32,7 +32,9 @@ import (
 //     devices, no masked or read-only /proc paths and no seccomp filter; as
 //     in Docker, --cap-add/--cap-drop and a seccomp profile are then ignored.
 //   - no_new_privs keeps containerd's default (set) unless the user gave
-//     no-new-privileges explicitly; Docker's default is unset.
+//     no-new-privileges explicitly; Docker's default is unset. --privileged
+//     turns it off (setuid binaries work, as in Docker) unless the user
+//     asked for it explicitly.
 //   - A numeric UID:GID is applied directly and needs no rootfs; names and
 //     a bare UID are resolved in the container's rootfs by containerd when
 //     the container is created (with supplementary groups from /etc/group
@@ -91,8 +93,14 @@ func Opts(r Resources, mounts []Mount, sec Security) ([]oci.SpecOpts, error) {
 		opts = append(opts, oci.WithRootFSReadonly())
 	}
 
-	if sec.NoNewPrivileges != nil {
-		if *sec.NoNewPrivileges {
+	nnp := sec.NoNewPrivileges
+	if nnp == nil && sec.Privileged {
+		// As Docker: a privileged container's setuid binaries work.
+		off := false
+		nnp = &off
+	}
+	if nnp != nil {
+		if *nnp {
 			opts = append(opts, oci.WithNoNewPrivileges)
 		} else {
 			opts = append(opts, oci.WithNewPrivileges)

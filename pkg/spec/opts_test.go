@@ -242,8 +242,15 @@ func TestOptsPrivileged(t *testing.T) {
 	if !slices.Contains(s.Mounts[0].Options, "rw") {
 		t.Errorf("sysfs options %q, want rw", s.Mounts[0].Options)
 	}
+	if s.Process.NoNewPrivileges {
+		t.Error("no_new_privs kept by --privileged: setuid binaries would not work (Docker turns it off)")
+	}
+	// An explicit --security-opt no-new-privileges still wins, as in Docker.
+	on := true
+	s = newSpec()
+	s = build(t, s, Resources{}, nil, Security{Privileged: true, NoNewPrivileges: &on})
 	if !s.Process.NoNewPrivileges {
-		t.Error("no_new_privs changed by --privileged")
+		t.Error("--privileged overrode an explicit no-new-privileges")
 	}
 }
 

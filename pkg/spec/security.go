@@ -38,7 +38,8 @@ type Security struct {
 	Privileged bool
 	ReadOnly   bool // read-only root filesystem
 	// NoNewPrivileges: nil keeps containerd's default spec, which sets
-	// no_new_privs (unlike Docker, whose default is off); a value is what the
+	// no_new_privs (unlike Docker, whose default is off), except with
+	// Privileged, which turns it off as Docker does; a value is what the
 	// user asked for with --security-opt no-new-privileges[=true|false].
 	NoNewPrivileges *bool
 	CapAdd          []string // normalised by NormalizeCaps; may hold AllCaps

@@ -4,8 +4,11 @@ package integration
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -146,12 +149,26 @@ func assertRecordsGone(t *testing.T, c *containerd.Client, ctx context.Context, 
 	}
 }
 
+// assertGone fails unless container id (named name) left nothing behind:
+// records, snapshot and task in containerd, shim (by command line and by
+// its socket), logger, mounts, network namespace, leases (the name's, and
+// any lease holding one of its resources), its directory and delete lock.
 func assertGone(t *testing.T, id, name string) {
 	t.Helper()
 	c, ctx := ctd(t)
 	assertRecordsGone(t, c, ctx, id)
-	// The shim exits a moment after containerd deletes the task.
+	// The shim and the logger exit a moment after containerd deletes the task.
 	eventually(t, 5*time.Second, "the shim of "+id+" to exit", func() bool { return len(shimsOf(id)) == 0 })
+	eventually(t, 5*time.Second, "the logger of "+id+" to exit", func() bool { return procsOf(t, "lumper-logger", id) == 0 })
+	if sock := shimSocket(id); fileExists(sock) {
+		t.Fatalf("shim socket %s still there", sock)
+	}
+	if m := mountsMentioning(t, id); len(m) > 0 {
+		t.Fatalf("mounts of %s still there: %q", id, m)
+	}
+	if ns := "/run/netns/lumper-" + id; fileExists(ns) {
+		t.Fatalf("network namespace %s still there", ns)
+	}
 	ls, err := c.LeasesService().List(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -160,10 +177,56 @@ func assertGone(t *testing.T, id, name string) {
 		if l.Labels["lumper.io/container"] == id || l.Labels["lumper.io/name"] == name {
 			t.Fatalf("lease %s still there: %v", l.ID, l.Labels)
 		}
+		rs, err := c.LeasesService().ListResources(ctx, l)
+		if err != nil {
+			continue // deleted meanwhile
+		}
+		for _, r := range rs {
+			if r.ID == id {
+				t.Fatalf("lease %s still holds %s %s", l.ID, r.Type, r.ID)
+			}
+		}
 	}
 	if _, err := os.Stat(env.dataRoot + "/" + testNamespace + "/containers/" + id); !os.IsNotExist(err) {
 		t.Fatalf("container directory still there: %v", err)
 	}
+	if lock := env.dataRoot + "/" + testNamespace + "/locks/" + id + ".delete"; fileExists(lock) {
+		t.Fatalf("delete lock %s still there", lock)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// shimSocket is the socket containerd's runc shim listens on for container
+// id of the test namespace (shim.SocketAddress: /run/containerd/s/ and the
+// sha256 of the daemon address, namespace and ID).
+func shimSocket(id string) string {
+	return shimSocketFor(env.address, testNamespace, id)
+}
+
+func shimSocketFor(address, ns, id string) string {
+	sum := sha256.Sum256([]byte(filepath.Join(address, ns, id)))
+	return "/run/containerd/s/" + hex.EncodeToString(sum[:])
+}
+
+// mountsMentioning lists the mount points whose path or source names id
+// (the rootfs overlay, bind mounts of the container's files, its netns).
+func mountsMentioning(t *testing.T, id string) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, id) {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 func TestDuplicateNameCreatesNothing(t *testing.T) {

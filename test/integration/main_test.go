@@ -213,9 +213,16 @@ func uniqueName(t *testing.T) string {
 	return n
 }
 
-// rmOnCleanup removes the container when the test ends.
+// rmOnCleanup removes the container when the test ends, and fails the test
+// if it leaves anything behind (see assertGone).
 func rmOnCleanup(t *testing.T, ref string) {
-	t.Cleanup(func() { lumperRun("rm", "-f", ref) })
+	t.Cleanup(func() {
+		r := lumperRun("inspect", "--format", "{{.Id}}", ref)
+		id := strings.TrimSpace(r.stdout)
+		if rm := lumperRun("rm", "-f", ref); r.code == 0 && rm.code == 0 && len(id) == 64 {
+			assertGone(t, id, ref)
+		}
+	})
 }
 
 // ctd returns a containerd client in the test namespace, for checking what

@@ -800,3 +800,95 @@ func TestWaitersSurviveDaemonRestart(t *testing.T) {
 		t.Fatalf("logs -f across a daemon restart: %v %q", err, followed.String())
 	}
 }
+
+// lockWaiters counts the processes blocked on a lock of the file with inode
+// ino (the "->" lines of /proc/locks), and whether someone holds one.
+func lockWaiters(t *testing.T, ino uint64) (waiters int, held bool) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	suffix := ":" + strconv.FormatUint(ino, 10)
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		for i, x := range f {
+			if strings.Count(x, ":") == 2 && strings.HasSuffix(x, suffix) && i > 0 {
+				if slices.Contains(f, "->") {
+					waiters++
+				} else {
+					held = true
+				}
+			}
+		}
+	}
+	return waiters, held
+}
+
+// TestDeleteLockDiesWithItsHolder: the one-delete lock is honoured by stop
+// and by the logger's reaper (both wait while another process holds it,
+// with the task stopped but not deleted), it is not in the container's
+// directory, and it dies with its holder: once the holder is SIGKILLed, the
+// task is deleted, once, and nothing lingers.
+func TestDeleteLockDiesWithItsHolder(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
+	lock := filepath.Join(env.dataRoot, testNamespace, "locks", id+".delete")
+	if err := os.MkdirAll(filepath.Dir(lock), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Another lumper in the middle of deleting the task, as far as the lock
+	// goes; its process group is SIGKILLed below.
+	holder := exec.Command("flock", lock, "sleep", "1000")
+	holder.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := holder.Start(); err != nil {
+		t.Skipf("flock(1): %v", err)
+	}
+	killHolder := func() { syscall.Kill(-holder.Process.Pid, syscall.SIGKILL); holder.Wait() }
+	t.Cleanup(killHolder)
+	var ino uint64
+	eventually(t, 5*time.Second, "flock(1) to take the lock", func() bool {
+		var st syscall.Stat_t
+		if syscall.Stat(lock, &st) != nil {
+			return false
+		}
+		ino = st.Ino
+		_, held := lockWaiters(t, ino)
+		return held
+	})
+	stop := lumperCmd("stop", "-t", "1", name)
+	var out bytes.Buffer
+	stop.Stdout, stop.Stderr = &out, &out
+	if err := stop.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// stop kills the container, then waits for the lock; the logger's
+	// reaper, woken by the exit, waits as well.
+	eventually(t, 15*time.Second, "stop and the reaper to wait for the lock", func() bool {
+		w, _ := lockWaiters(t, ino)
+		return w >= 2
+	})
+	if st := taskStatusOf(t, id); st != containerd.Stopped {
+		t.Fatalf("task is %q while the lock is held, want stopped and not deleted", st)
+	}
+	killHolder()
+	done := make(chan error, 1)
+	go func() { done <- stop.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("stop: %v: %s", err, out.String())
+		}
+	case <-time.After(15 * time.Second):
+		stop.Process.Kill()
+		t.Fatalf("stop still waiting 15 s after the lock's holder died: %s", out.String())
+	}
+	if st := taskStatusOf(t, id); st != "" {
+		t.Fatalf("task still %q after stop", st)
+	}
+	eventually(t, 5*time.Second, "the shim of "+id+" to exit", func() bool { return len(shimsOf(id)) == 0 })
+	if st := strings.TrimSpace(lumper(t, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name)); st != "exited 137" {
+		t.Fatalf("state after stop: %q", st)
+	}
+}

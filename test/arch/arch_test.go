@@ -1,0 +1,149 @@
+// Package arch enforces the import rules of docs/ARCHITECTURE.md: it fails
+// when a package under pkg/ depends on cobra or on cmd/, when pkg/api or
+// pkg/output depend on containerd, or when lumper-logger's dependency
+// closure grows beyond its allowed list. `make lint` runs it, and so does
+// `go test ./...`.
+package arch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/lumper/lumper"
+
+// loggerAllowed is lumper-logger's whole non-standard dependency closure: it
+// runs once per detached container, so every package counts (ARCHITECTURE.md:
+// stdlib + pkg/logs only, ~2 MB). Growing it is a decision: make it here.
+var loggerAllowed = []string{
+	module + "/pkg/logs",
+	"github.com/docker/go-units", // pkg/logs: --log-opt max-size
+	"golang.org/x/sys/unix",      // poll, pidfd, pipes
+}
+
+// pkgInfo is what `go list -json` says of one package.
+type pkgInfo struct {
+	ImportPath string
+	Standard   bool
+	Deps       []string
+	Error      *struct{ Err string }
+}
+
+// violations applies the rules to the packages of the module (with their
+// transitive dependencies in Deps) and to std, the set of standard packages.
+func violations(pkgs []pkgInfo, std map[string]bool) []string {
+	var out []string
+	for _, p := range pkgs {
+		rel, ok := strings.CutPrefix(p.ImportPath, module+"/")
+		if !ok {
+			continue
+		}
+		for _, d := range p.Deps {
+			switch {
+			case strings.HasPrefix(rel, "pkg/") && (d == "github.com/spf13/cobra" || strings.HasPrefix(d, "github.com/spf13/cobra/")):
+				out = append(out, fmt.Sprintf("%s depends on cobra (pkg/** must not; flags belong in cmd/lumper/commands)", p.ImportPath))
+			case strings.HasPrefix(rel, "pkg/") && strings.HasPrefix(d, module+"/cmd/"):
+				out = append(out, fmt.Sprintf("%s depends on %s (pkg/** must not import cmd/**)", p.ImportPath, d))
+			case (rel == "pkg/api" || strings.HasPrefix(rel, "pkg/api/") || rel == "pkg/output" || strings.HasPrefix(rel, "pkg/output/")) &&
+				strings.HasPrefix(d, "github.com/containerd/"):
+				out = append(out, fmt.Sprintf("%s depends on %s (pkg/api and pkg/output must not depend on containerd)", p.ImportPath, d))
+			case rel == "cmd/lumper-logger" && !std[d] && !slices.Contains(loggerAllowed, d):
+				out = append(out, fmt.Sprintf("lumper-logger depends on %s, which is not in its allowed list (test/arch: loggerAllowed)", d))
+			}
+		}
+	}
+	return out
+}
+
+// goList runs `go list -deps -json` on the whole module.
+func goList(t *testing.T) ([]pkgInfo, map[string]bool) {
+	t.Helper()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := exec.LookPath(goBin); err != nil {
+		goBin = "go"
+	}
+	cmd := exec.Command(goBin, "list", "-deps", "-json=ImportPath,Standard,Deps,Error", "./...")
+	cmd.Dir = filepath.Join("..", "..")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v: %s", err, stderr.String())
+	}
+	var pkgs []pkgInfo
+	std := map[string]bool{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkgInfo
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("decoding go list output: %v", err)
+		}
+		if p.Error != nil {
+			t.Fatalf("go list: %s: %s", p.ImportPath, p.Error.Err)
+		}
+		if p.Standard {
+			std[p.ImportPath] = true
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, std
+}
+
+func TestArchitecture(t *testing.T) {
+	pkgs, std := goList(t)
+	var seen []string
+	for _, p := range pkgs {
+		if strings.HasPrefix(p.ImportPath, module+"/") {
+			seen = append(seen, p.ImportPath)
+		}
+	}
+	for _, want := range []string{module + "/pkg/api", module + "/pkg/output", module + "/cmd/lumper-logger", module + "/pkg/container"} {
+		if !slices.Contains(seen, want) {
+			t.Fatalf("go list did not report %s: the check would prove nothing", want)
+		}
+	}
+	for _, v := range violations(pkgs, std) {
+		t.Error(v)
+	}
+}
+
+// TestViolationsFound proves that each rule can fail.
+func TestViolationsFound(t *testing.T) {
+	std := map[string]bool{"fmt": true, "os": true}
+	pkgs := []pkgInfo{
+		{ImportPath: module + "/pkg/container", Deps: []string{"fmt", "github.com/spf13/cobra"}},
+		{ImportPath: module + "/pkg/images", Deps: []string{module + "/cmd/lumper/commands"}},
+		{ImportPath: module + "/pkg/api", Deps: []string{"github.com/containerd/errdefs"}},
+		{ImportPath: module + "/pkg/output", Deps: []string{"github.com/containerd/containerd/v2/client"}},
+		{ImportPath: module + "/cmd/lumper-logger", Deps: []string{"os", module + "/pkg/logs", "github.com/sirupsen/logrus"}},
+		// Allowed: the command layer may use cobra and containerd.
+		{ImportPath: module + "/cmd/lumper/commands", Deps: []string{"github.com/spf13/cobra", "github.com/containerd/errdefs"}},
+		{ImportPath: module + "/pkg/client", Deps: []string{"github.com/containerd/errdefs"}},
+	}
+	got := violations(pkgs, std)
+	for _, want := range []string{
+		"pkg/container depends on cobra",
+		"pkg/images depends on " + module + "/cmd/lumper/commands",
+		"pkg/api depends on github.com/containerd/errdefs",
+		"pkg/output depends on github.com/containerd/containerd/v2/client",
+		"lumper-logger depends on github.com/sirupsen/logrus",
+	} {
+		if !slices.ContainsFunc(got, func(v string) bool { return strings.Contains(v, want) }) {
+			t.Errorf("no violation reported for %q; got %q", want, got)
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("got %d violations, want 5: %q", len(got), got)
+	}
+}
