@@ -5,10 +5,12 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // infoInts runs `info --format` with a template of integer fields and
@@ -148,6 +150,24 @@ var _ = registerCompat("config",
 		env = append(env, "LUMPER_NAMESPACE=")
 		if out = lumperEnv(env, nil, "info", "--format", "{{.Namespace}}").stdout; out != "from-file\n" {
 			t.Fatalf("file namespace: %q", out)
+		}
+	}},
+	compatCase{"lumper.toml: log_opts are the default --log-opt of run -d", func(t *testing.T) {
+		cenv, _ := confEnv(t, "log_opts = { max-size = \"16k\", max-file = \"2\" }\n")
+		name := uniqueName(t)
+		r := lumperEnv(cenv, nil, "run", "-d", "--name", name, "busybox", "seq", "1", "20000")
+		wantExit(t, r, 0)
+		rmOnCleanup(t, name)
+		waitExited(t, name, 60*time.Second)
+		files, _ := filepath.Glob(filepath.Join(env.dataRoot, testNamespace, "containers", strings.TrimSpace(r.stdout), "container.log*"))
+		var total int64
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil {
+				total += fi.Size()
+			}
+		}
+		if len(files) != 2 || total > 2*16*1024 {
+			t.Fatalf("log files %v (%d bytes): want 2 files of at most 16k, as max-size=16k max-file=2", files, total)
 		}
 	}},
 )
