@@ -43,7 +43,7 @@ type File struct {
 	// DefaultNetwork is the network of a container run without --network.
 	DefaultNetwork *string `toml:"default_network"`
 	// InsecureRegistries are reached without TLS verification, as
-	// --insecure-registry (the flag adds to them).
+	// --insecure-registry (the flag replaces the list).
 	InsecureRegistries []string `toml:"insecure_registries"`
 	// HostsDir are the registry host configuration directories.
 	HostsDir []string `toml:"hosts_dir"`
