@@ -165,6 +165,18 @@ client = [[%q, %q]]
 		t.Fatalf("%s not listed after a pull over TLS", ref)
 	}
 
+	// login checks the credentials over the same configuration.
+	if r := lumperEnv(cenv, []byte("pw\n"), "login", "-u", "someone", "--password-stdin", reg.host); r.code != 0 || !strings.Contains(r.stdout, "Login Succeeded") {
+		t.Fatalf("login over TLS: %s", r)
+	}
+
+	// skip_verify = true: HTTPS without the CA.
+	writeFile(t, filepath.Join(certs, "hosts.toml"), fmt.Sprintf(`server = "https://%s"
+skip_verify = true
+client = [[%q, %q]]
+`, reg.host, p.clientCert, p.clientKey))
+	lumperOK(t, denv, "--namespace", regNS(t, "-skip"), "pull", "-q", ref)
+
 	// Docker's layout: ca.crt, client.cert and client.key, no hosts.toml.
 	if err := os.Remove(filepath.Join(certs, "hosts.toml")); err != nil {
 		t.Fatal(err)

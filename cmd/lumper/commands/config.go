@@ -51,11 +51,14 @@ func installConfig(root *cobra.Command, g *GlobalOptions) {
 	st := &configState{g: g}
 	configs.Store(g, st)
 	root.PersistentFlags().StringVar(&st.flagPath, "config", "", "configuration file (env LUMPER_CONFIG; default "+config.DefaultPath+")")
-	prev := root.PersistentPreRun
+	prev, prevE := root.PersistentPreRun, root.PersistentPreRunE
 	root.PersistentPreRun = nil
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if err := st.apply(cmd); err != nil {
 			return err
+		}
+		if prevE != nil {
+			return prevE(cmd, args)
 		}
 		if prev != nil {
 			prev(cmd, args)
