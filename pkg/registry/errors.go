@@ -28,6 +28,7 @@ type failure struct {
 	offered  bool   // credentials were sent
 	resolved bool   // the reference was resolved (pull: the manifest exists)
 	platform string // the platform asked for
+	certs    string // where the registry's CA certificate would be read
 }
 
 // explain turns an error from a registry conversation into one line a user
@@ -63,20 +64,25 @@ func (f failure) explain(err error) error {
 	if cause, ok := netCause(err); ok {
 		return api.Invalidf("%s %s: cannot reach registry %s: %s", f.verb, f.ref, f.host, cause)
 	}
-	if hint, ok := tlsHint(err, f.host); ok {
+	if hint, ok := tlsHint(err, f.host, f.certs); ok {
 		return api.Invalidf("%s %s: %s", f.verb, f.ref, hint)
 	}
 	return fmt.Errorf("%s %s: %w", f.verb, f.ref, err)
 }
 
 // tlsHint explains a registry that does not speak (verifiable) HTTPS.
-func tlsHint(err error, host string) (string, bool) {
+// certs is where the host's CA certificate would be read.
+func tlsHint(err error, host, certs string) (string, bool) {
 	var certErr *tls.CertificateVerificationError
+	var status remoteerrors.ErrUnexpectedStatus
 	switch {
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Sprintf("%s speaks plain HTTP: allow it with --insecure-registry %s", host, host), true
 	case errors.As(err, &certErr):
-		return fmt.Sprintf("the certificate of %s cannot be verified (%v): trust its CA, or allow it with --insecure-registry %s", host, certErr.Err, host), true
+		return fmt.Sprintf("the certificate of %s cannot be verified (%v): trust its CA by putting it in %s (or a hosts.toml beside it), or allow it with --insecure-registry %s", host, certErr.Err, certs, host), true
+	case errors.As(err, &status) && status.StatusCode == 400 && docker.IsLocalhost(host):
+		// Go's TLS servers answer plain HTTP with 400.
+		return fmt.Sprintf("%s answered plain HTTP with %s: if it speaks HTTPS, trust its CA by putting it in %s (or a hosts.toml beside it), or allow it with --insecure-registry %s", host, status.Status, certs, host), true
 	}
 	return "", false
 }

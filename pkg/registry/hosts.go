@@ -3,15 +3,20 @@ package registry
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
-	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"github.com/containerd/containerd/v2/core/remotes/docker/config"
 	"github.com/containerd/containerd/v2/core/transfer"
 	"github.com/containerd/log"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -21,9 +26,14 @@ import (
 type Options struct {
 	// Insecure are registries (host or host:port) reached over HTTPS without
 	// certificate verification, falling back to plain HTTP. Registries on
-	// the loopback interface (localhost, 127.0.0.1, ::1) always speak plain
-	// HTTP.
+	// the loopback interface (localhost, 127.0.0.1, ::1) speak plain HTTP
+	// unless the hosts directories configure them.
 	Insecure []string
+	// HostsDirs are containerd's registry host directories, searched in
+	// order: <dir>/<host>/hosts.toml (server, mirrors, ca, client,
+	// skip_verify) or Docker's <dir>/<host>/ca.crt, client.cert and
+	// client.key. A host:port is looked up as host_port_ and as host:port.
+	HostsDirs []string
 	// ConfigDir holds Docker's config.json; "" means $DOCKER_CONFIG or
 	// ~/.docker.
 	ConfigDir string
@@ -45,31 +55,72 @@ func (o Options) insecure(host string) bool {
 	return false
 }
 
-// hosts says how to reach each registry: the scheme, the HTTP client and the
-// authorizer (which asks creds for credentials on a 401 challenge only).
-func (o Options) hosts(authorizer docker.Authorizer) docker.RegistryHosts {
-	plain := &http.Client{Transport: docker.DefaultHTTPTransport(nil)}
-	fallback := &http.Client{Transport: docker.NewHTTPFallback(docker.DefaultHTTPTransport(&tls.Config{InsecureSkipVerify: true}))}
-	secure := &http.Client{Transport: docker.DefaultHTTPTransport(nil)}
+// hostDir finds a registry's configuration directory: the first of the
+// hosts directories that has one for the host itself, else the first
+// "_default" directory. specific says it is the host's own.
+func (o Options) hostDir(host string) (dir string, specific bool, err error) {
+	names := []string{host}
+	if i := strings.LastIndex(host, ":"); i > 0 {
+		names = []string{host[:i] + "_" + host[i+1:] + "_", host}
+	}
+	for _, pass := range [][]string{names, {"_default"}} {
+		for _, root := range o.HostsDirs {
+			for _, n := range pass {
+				p := filepath.Join(root, n)
+				fi, err := os.Stat(p)
+				switch {
+				case err == nil && fi.IsDir():
+					return p, n != "_default", nil
+				case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+					return "", false, fmt.Errorf("reading registry configuration for %s: %w", host, err)
+				}
+			}
+		}
+	}
+	return "", false, nil
+}
+
+// CertsHint is where a registry's CA certificate would be found first.
+func (o Options) CertsHint(host string) string {
+	root := "/etc/containerd/certs.d"
+	if len(o.HostsDirs) > 0 {
+		root = o.HostsDirs[0]
+	}
+	return filepath.Join(root, host, "ca.crt")
+}
+
+// hosts says how to reach each registry, through containerd's host
+// configuration (remotes/docker/config.ConfigureHosts): the endpoints
+// (mirrors first, then the registry itself), their scheme, TLS settings and
+// authorizers (which ask creds for credentials on a 401 challenge only).
+//
+// lumper's defaults, which a host's own directory overrides: a loopback
+// registry speaks plain HTTP (containerd would try HTTPS first); one named
+// by --insecure-registry is tried over HTTPS without verification, then
+// plain HTTP; any other speaks verified HTTPS. A host with a directory of
+// its own speaks HTTPS (with its ca.crt or hosts.toml), loopback too: the
+// configuration beats the loopback default.
+func (o Options) hosts(ctx context.Context, creds func(string) (string, string, error)) docker.RegistryHosts {
 	return func(host string) ([]docker.RegistryHost, error) {
-		h := docker.RegistryHost{
-			Client:       secure,
-			Authorizer:   authorizer,
-			Host:         host,
-			Scheme:       "https",
-			Path:         "/v2",
-			Capabilities: docker.HostCapabilityPull | docker.HostCapabilityResolve | docker.HostCapabilityPush,
+		dir, specific, err := o.hostDir(host)
+		if err != nil {
+			return nil, err
 		}
+		ho := config.HostOptions{Credentials: creds, DefaultScheme: "https"}
+		insecure := o.insecure(host)
 		switch {
-		case docker.IsLocalhost(host):
-			h.Scheme, h.Client = "http", plain
-		case o.insecure(host):
-			h.Client = fallback
+		case insecure && (specific || !docker.IsLocalhost(host)):
+			// HTTPS without verification first, plain HTTP if the
+			// registry does not speak TLS.
+			ho.DefaultTLS = &tls.Config{InsecureSkipVerify: true}
+			ho.DefaultScheme = "http"
+		case docker.IsLocalhost(host) && !specific:
+			ho.DefaultScheme = "http"
 		}
-		if host == "docker.io" {
-			h.Host = "registry-1.docker.io"
+		if dir != "" {
+			ho.HostDir = func(string) (string, error) { return dir, nil }
 		}
-		return []docker.RegistryHost{h}, nil
+		return config.ConfigureHosts(ctx, ho)(host)
 	}
 }
 
@@ -115,8 +166,7 @@ type remote struct {
 // Docker's credentials. tracker may be nil.
 func newRemote(ctx context.Context, o Options, tracker docker.StatusTracker) *remote {
 	cs := &credStore{o: o, ctx: ctx}
-	authorizer := docker.NewDockerAuthorizer(docker.WithAuthCreds(cs.get))
-	r := docker.NewResolver(docker.ResolverOptions{Hosts: o.hosts(authorizer), Tracker: tracker})
+	r := docker.NewResolver(docker.ResolverOptions{Hosts: o.hosts(ctx, cs.get), Tracker: tracker})
 	return &remote{Resolver: r, creds: cs}
 }
 

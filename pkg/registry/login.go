@@ -66,17 +66,21 @@ func Logout(ctx context.Context, o Options, server string) (string, bool, error)
 // ping asks the registry's API root with the credentials, answering its
 // authentication challenge the way a pull would.
 func ping(ctx context.Context, o Options, host string, cr Credentials) error {
-	authorizer := docker.NewDockerAuthorizer(docker.WithAuthCreds(func(string) (string, string, error) {
+	hs, err := o.hosts(ctx, func(string) (string, string, error) {
 		if cr.IdentityToken != "" {
 			return "", cr.IdentityToken, nil
 		}
 		return cr.Username, cr.Secret, nil
-	}))
-	hs, err := o.hosts(authorizer)(host)
+	})(host)
 	if err != nil {
 		return fmt.Errorf("configuring registry %s: %w", host, err)
 	}
-	h := hs[0]
+	if len(hs) == 0 {
+		return api.Invalidf("logging in to %s: its hosts.toml configures no endpoint", host)
+	}
+	// The registry itself, not a mirror: the last endpoint.
+	h := hs[len(hs)-1]
+	authorizer := h.Authorizer
 	url := h.Scheme + "://" + h.Host + h.Path + "/"
 	send := func() (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -104,7 +108,7 @@ func ping(ctx context.Context, o Options, host string, cr Credentials) error {
 		err = ErrUnauthorized
 	}
 	if err != nil {
-		return loginError(host, err)
+		return loginError(o, host, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return api.Invalidf("logging in to %s: the registry answered %s at %s", host, resp.Status, url)
@@ -112,7 +116,7 @@ func ping(ctx context.Context, o Options, host string, cr Credentials) error {
 	return nil
 }
 
-func loginError(host string, err error) error {
+func loginError(o Options, host string, err error) error {
 	var status remoteerrors.ErrUnexpectedStatus
 	switch {
 	case errors.Is(err, ErrUnauthorized), errors.Is(err, docker.ErrInvalidAuthorization),
@@ -124,7 +128,7 @@ func loginError(host string, err error) error {
 	if cause, ok := netCause(err); ok {
 		return api.Invalidf("logging in to %s: cannot reach registry %s: %s", host, host, cause)
 	}
-	if hint, ok := tlsHint(err, host); ok {
+	if hint, ok := tlsHint(err, host, o.CertsHint(host)); ok {
 		return api.Invalidf("logging in to %s: %s", host, hint)
 	}
 	return fmt.Errorf("logging in to %s: %w", host, err)

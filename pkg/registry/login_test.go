@@ -164,7 +164,7 @@ func TestInsecure(t *testing.T) {
 			t.Errorf("insecure(%q) = %v", host, got)
 		}
 	}
-	hosts := o.hosts(nil)
+	hosts := o.hosts(context.Background(), nil)
 	for host, scheme := range map[string]string{"localhost:5000": "http", "127.0.0.1": "http", "reg.example:5000": "https", "docker.io": "https"} {
 		h, err := hosts(host)
 		if err != nil || h[0].Scheme != scheme {

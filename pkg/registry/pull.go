@@ -69,7 +69,7 @@ func Pull(ctx context.Context, c *client.Client, ref string, o PullOptions) (Pul
 		return PullResult{}, err
 	}
 	r := newRemote(ctx, o.Remote, nil)
-	f := failure{verb: "pulling", ref: name, host: hostOf(name), platform: platform}
+	f := failure{verb: "pulling", ref: name, host: hostOf(name), platform: platform, certs: o.Remote.CertsHint(hostOf(name))}
 
 	var before string
 	if img, err := c.ImageService().Get(ctx, name); err == nil {

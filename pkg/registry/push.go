@@ -78,7 +78,7 @@ func Push(ctx context.Context, c *client.Client, ref string, o PushOptions) (Pus
 		t.finish(err == nil, "Pushed")
 	}
 	if err != nil {
-		f := failure{verb: "pushing", ref: name, host: hostOf(name), offered: r.creds.offered.Load()}
+		f := failure{verb: "pushing", ref: name, host: hostOf(name), offered: r.creds.offered.Load(), certs: o.Remote.CertsHint(hostOf(name))}
 		return PushResult{}, f.explain(err)
 	}
 	return PushResult{Name: name, Digest: target.Digest.String(), Size: target.Size}, nil

@@ -182,7 +182,7 @@ func mustFail(t *testing.T, code int, args ...string) result {
 func errorCode(args []string) int {
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
-		case "--namespace", "--address", "--data-root", "--snapshotter", "--cni-path", "--insecure-registry":
+		case "--namespace", "--address", "--data-root", "--snapshotter", "--cni-path", "--insecure-registry", "--config":
 			i++
 		case "run", "create":
 			return 125

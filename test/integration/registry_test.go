@@ -55,8 +55,26 @@ type testRegistry struct {
 
 // startRegistry starts a registry, with htpasswd authentication when auth is
 // set (user regUser, password regPass). TLS is off: lumper speaks plain HTTP
-// to loopback registries.
+// to loopback registries that the hosts directories do not configure.
 func startRegistry(t *testing.T, auth bool) *testRegistry {
+	return startRegistryWith(t, regConfig{auth: auth})
+}
+
+// regConfig is how a test registry is served.
+type regConfig struct {
+	auth bool
+	// tls serves HTTPS with this certificate and key; with clientCA set,
+	// clients must present a certificate it signed.
+	tls *regTLS
+}
+
+type regTLS struct {
+	cert, key, clientCA string
+	// probe is an HTTPS client the readiness check uses.
+	probe *http.Client
+}
+
+func startRegistryWith(t *testing.T, rc regConfig) *testRegistry {
 	t.Helper()
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
@@ -77,7 +95,15 @@ storage:
 http:
   addr: %s
 `, filepath.Join(dir, "storage"), r.host)
-	if auth {
+	probe, scheme := http.DefaultClient, "http"
+	if rc.tls != nil {
+		cfg += fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", rc.tls.cert, rc.tls.key)
+		if rc.tls.clientCA != "" {
+			cfg += fmt.Sprintf("    clientcas:\n      - %s\n", rc.tls.clientCA)
+		}
+		probe, scheme = rc.tls.probe, "https"
+	}
+	if rc.auth {
 		hash, err := bcrypt.GenerateFromPassword([]byte(regPass), bcrypt.MinCost)
 		if err != nil {
 			t.Fatal(err)
@@ -104,7 +130,7 @@ http:
 	t.Cleanup(func() { r.stop(); logf.Close() })
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := http.Get("http://" + r.host + "/v2/")
+		resp, err := probe.Get(scheme + "://" + r.host + "/v2/")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {

@@ -62,7 +62,7 @@ func runPull(ctx context.Context, o *PullOptions) error {
 // registryOptions say how to reach registries: --insecure-registry, and
 // Docker's config.json for credentials.
 func (g *GlobalOptions) registryOptions() registry.Options {
-	return registry.Options{Insecure: g.InsecureRegistries}
+	return registry.Options{Insecure: g.InsecureRegistries, HostsDirs: g.hostsDirs()}
 }
 
 // puller is how `run` and `create` pull an image they do not find, with

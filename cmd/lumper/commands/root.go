@@ -111,6 +111,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newNetNSCmd(g),
 		newNetworkCmd(g),
 	)
+	installConfig(root, g)
 	refuseUnknownSubcommands(root)
 	registerCompletions(root, g)
 	return root
