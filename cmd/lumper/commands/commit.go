@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	units "github.com/docker/go-units"
@@ -60,33 +61,30 @@ are kept. Prints the new image's ID; without IMAGE the image is untagged.`,
 }
 
 func runCommit(ctx context.Context, o *CommitOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if o.Global.IO.ErrTTY {
-		var p *output.Progress
-		var last int64
-		o.Commit.Progress = func(written, uncompressed int64) {
-			if p == nil {
-				p = commitProgress(o.Err, o.Commit.Compression, uncompressed)
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		if o.Global.IO.ErrTTY {
+			var p *output.Progress
+			var last int64
+			o.Commit.Progress = func(written, uncompressed int64) {
+				if p == nil {
+					p = commitProgress(o.Err, o.Commit.Compression, uncompressed)
+				}
+				p.Add(written - last)
+				last = written
 			}
-			p.Add(written - last)
-			last = written
+			defer func() {
+				if p != nil {
+					p.Done()
+				}
+			}()
 		}
-		defer func() {
-			if p != nil {
-				p.Done()
-			}
-		}()
-	}
-	res, err := commit.Commit(ctx, c, o.Container, o.Commit)
-	if err != nil {
+		res, err := commit.Commit(ctx, c, o.Container, o.Commit)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(o.Out, res.ID)
 		return err
-	}
-	_, err = fmt.Fprintln(o.Out, res.ID)
-	return err
+	})
 }
 
 // commitProgress shows the bytes of the layer written: out of the estimated

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strings"
 
@@ -69,13 +70,10 @@ func splitCpArg(arg string) (ctr, p string) {
 }
 
 func runCp(ctx context.Context, o *CpOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if o.SrcCtr != "" {
-		return container.CopyFromContainer(ctx, c, o.SrcCtr, o.SrcPath, o.Dst, o.Out)
-	}
-	return container.CopyToContainer(ctx, c, o.Src, o.In, o.DstCtr, o.DstPath)
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		if o.SrcCtr != "" {
+			return container.CopyFromContainer(ctx, c, o.SrcCtr, o.SrcPath, o.Dst, o.Out)
+		}
+		return container.CopyToContainer(ctx, c, o.Src, o.In, o.DstCtr, o.DstPath)
+	})
 }

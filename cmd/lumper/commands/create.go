@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 
 	"github.com/spf13/cobra"
 
@@ -36,15 +37,12 @@ func runCreate(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		ctr, err := container.Create(ctx, c, co)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(o.Out, ctr.ID())
 		return err
-	}
-	defer c.Close()
-	ctr, err := container.Create(ctx, c, co)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(o.Out, ctr.ID())
-	return err
+	})
 }

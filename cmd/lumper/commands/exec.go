@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"os"
 	"os/exec"
@@ -84,40 +85,37 @@ func runExec(ctx context.Context, cmd *cobra.Command, o *ExecOptions) error {
 			return err
 		}
 	}
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	eo := container.ExecOptions{
-		Args:       o.Args,
-		Env:        env,
-		Workdir:    o.Workdir,
-		User:       o.User,
-		Privileged: o.Privileged,
-		TTY:        o.TTY,
-		Detach:     o.Detach,
-		Stdio:      container.Stdio{Out: o.Out, Err: o.Err},
-		Console:    con,
-	}
-	if o.Interactive {
-		eo.Stdio.In = o.In
-	}
-	if o.TTY {
-		// A terminal merges stderr into stdout.
-		eo.Stdio.Err = nil
-		if con != nil {
-			eo.Stdio.Out = con
-			if o.Interactive {
-				eo.Stdio.In = con
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		eo := container.ExecOptions{
+			Args:       o.Args,
+			Env:        env,
+			Workdir:    o.Workdir,
+			User:       o.User,
+			Privileged: o.Privileged,
+			TTY:        o.TTY,
+			Detach:     o.Detach,
+			Stdio:      container.Stdio{Out: o.Out, Err: o.Err},
+			Console:    con,
+		}
+		if o.Interactive {
+			eo.Stdio.In = o.In
+		}
+		if o.TTY {
+			// A terminal merges stderr into stdout.
+			eo.Stdio.Err = nil
+			if con != nil {
+				eo.Stdio.Out = con
+				if o.Interactive {
+					eo.Stdio.In = con
+				}
 			}
 		}
-	}
-	ctrID, execID, err := container.Exec(ctx, c, o.Ref, eo)
-	if err != nil || !o.Detach {
-		return err
-	}
-	return spawnExecReaper(o.Global, ctrID, execID)
+		ctrID, execID, err := container.Exec(ctx, c, o.Ref, eo)
+		if err != nil || !o.Detach {
+			return err
+		}
+		return spawnExecReaper(o.Global, ctrID, execID)
+	})
 }
 
 // spawnExecReaper leaves a small lumper process behind that removes the

@@ -48,17 +48,14 @@ func newHistoryCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runHistory(ctx context.Context, o *HistoryOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rows, err := images.History(ctx, c, o.Image)
-	if err != nil {
-		return err
-	}
-	return output.Print(o.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, historyColumns(o.NoTrunc, time.Now()),
-		func(r images.HistoryEntry) string { return historyID(r.ID, o.NoTrunc) })
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		rows, err := images.History(ctx, c, o.Image)
+		if err != nil {
+			return err
+		}
+		return output.Print(o.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, historyColumns(o.NoTrunc, time.Now()),
+			func(r images.HistoryEntry) string { return historyID(r.ID, o.NoTrunc) })
+	})
 }
 
 // createdByWidth is where the CREATED BY column is cut, as in Docker.

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"slices"
 	"time"
@@ -92,20 +93,17 @@ func (o *ImagesOptions) validate(cmd *cobra.Command) error {
 }
 
 func runImages(ctx context.Context, o *ImagesOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	all, err := images.List(ctx, c)
-	if err != nil {
-		return err
-	}
-	sel, err := view.SelectImages(all, o.filters)
-	if err != nil {
-		return api.Invalidf("%v", err)
-	}
-	return printImages(o.Out, o, sel, time.Now())
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		all, err := images.List(ctx, c)
+		if err != nil {
+			return err
+		}
+		sel, err := view.SelectImages(all, o.filters)
+		if err != nil {
+			return api.Invalidf("%v", err)
+		}
+		return printImages(o.Out, o, sel, time.Now())
+	})
 }
 
 // printImages draws images as Docker's images does.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -49,15 +50,12 @@ func runImport(ctx context.Context, o *ImportOptions) error {
 		return err
 	}
 	defer closeIn()
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		img, err := images.Import(ctx, c, in, o.Ref, images.ImportOptions{Changes: o.Changes, Message: o.Message})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(o.Out, img.Target.Digest.String())
 		return err
-	}
-	defer c.Close()
-	img, err := images.Import(ctx, c, in, o.Ref, images.ImportOptions{Changes: o.Changes, Message: o.Message})
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(o.Out, img.Target.Digest.String())
-	return err
+	})
 }

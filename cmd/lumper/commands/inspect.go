@@ -86,37 +86,34 @@ type inspectNotFound struct{ msg string }
 func (e *inspectNotFound) Error() string { return e.msg }
 
 func runInspect(ctx context.Context, o *InspectOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	var results []any
-	var errs []error
-	for _, ref := range o.Refs {
-		v, err := inspectOne(ctx, c, o.Global.networks(), o.Type, ref)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		var results []any
+		var errs []error
+		for _, ref := range o.Refs {
+			v, err := inspectOne(ctx, c, o.Global.networks(), o.Type, ref)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			results = append(results, v)
 		}
-		results = append(results, v)
-	}
-	// Docker prints what it found, then the misses, and exits 1.
-	if err := printInspect(o.Global.IO.Out, o.Format, results); err != nil {
-		return err
-	}
-	if len(errs) == 0 {
-		return nil
-	}
-	for _, err := range errs {
-		var nf *inspectNotFound
-		if errors.As(err, &nf) {
-			fmt.Fprintf(o.Global.IO.Err, "Error: %s\n", nf.msg)
-		} else {
-			fmt.Fprintf(o.Global.IO.Err, "lumper: %s\n", oneLine(describe(err)))
+		// Docker prints what it found, then the misses, and exits 1.
+		if err := printInspect(o.Global.IO.Out, o.Format, results); err != nil {
+			return err
 		}
-	}
-	return &api.StatusError{Code: 1}
+		if len(errs) == 0 {
+			return nil
+		}
+		for _, err := range errs {
+			var nf *inspectNotFound
+			if errors.As(err, &nf) {
+				fmt.Fprintf(o.Global.IO.Err, "Error: %s\n", nf.msg)
+			} else {
+				fmt.Fprintf(o.Global.IO.Err, "lumper: %s\n", oneLine(describe(err)))
+			}
+		}
+		return &api.StatusError{Code: 1}
+	})
 }
 
 // inspectOne finds ref among the containers, then the images, then the

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"syscall"
 
@@ -42,16 +43,13 @@ func newKillCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runKill(ctx context.Context, o *KillOptions, sig syscall.Signal) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return forEach(o.Err, o.Refs, func(ref string) error {
-		if err := container.Kill(ctx, c, ref, sig); err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			if err := container.Kill(ctx, c, ref, sig); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintln(o.Out, ref)
 			return err
-		}
-		_, err := fmt.Fprintln(o.Out, ref)
-		return err
+		})
 	})
 }

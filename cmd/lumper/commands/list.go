@@ -57,17 +57,14 @@ containers unless -a, Docker's columns, filters and fields) use 'lumper ps'.`,
 }
 
 func runList(ctx context.Context, o *ListOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rows, err := container.List(ctx, c)
-	if err != nil {
-		return err
-	}
-	return output.Print(o.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, containerColumns,
-		func(r api.ContainerInfo) string { return client.ShortID(r.ID) })
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		rows, err := container.List(ctx, c)
+		if err != nil {
+			return err
+		}
+		return output.Print(o.Out, output.Options{Format: o.Format, Quiet: o.Quiet}, rows, containerColumns,
+			func(r api.ContainerInfo) string { return client.ShortID(r.ID) })
+	})
 }
 
 var containerColumns = []output.Column[api.ContainerInfo]{

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"os"
 
@@ -47,34 +48,31 @@ func runLoad(ctx context.Context, o *LoadOptions) error {
 		return err
 	}
 	defer closeIn()
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if !o.Quiet {
-		p := output.NewProgress(o.Err, "Loading", size)
-		defer p.Done()
-		in = p.Reader(in)
-	}
-	names, err := images.Load(ctx, c, in)
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		line := "Loaded image: " + familiarRef(n)
-		if images.Dangling(n) {
-			id, err := images.ConfigID(ctx, c, n)
-			if err != nil {
-				return err
-			}
-			line = "Loaded image ID: " + id
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		if !o.Quiet {
+			p := output.NewProgress(o.Err, "Loading", size)
+			defer p.Done()
+			in = p.Reader(in)
 		}
-		if _, err := fmt.Fprintln(o.Out, line); err != nil {
+		names, err := images.Load(ctx, c, in)
+		if err != nil {
 			return err
 		}
-	}
-	return nil
+		for _, n := range names {
+			line := "Loaded image: " + familiarRef(n)
+			if images.Dangling(n) {
+				id, err := images.ConfigID(ctx, c, n)
+				if err != nil {
+					return err
+				}
+				line = "Loaded image ID: " + id
+			}
+			if _, err := fmt.Fprintln(o.Out, line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // familiarRef is an image name as Docker prints it: busybox:latest for

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strconv"
 	"strings"
@@ -106,10 +107,7 @@ func parseTime(flag, s string, now time.Time) (time.Time, error) {
 }
 
 func runLogs(ctx context.Context, o *LogsOptions, ro logs.ReadOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return container.Logs(ctx, c, o.Ref, ro, o.Out, o.Err)
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return container.Logs(ctx, c, o.Ref, ro, o.Out, o.Err)
+	})
 }

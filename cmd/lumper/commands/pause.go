@@ -41,16 +41,13 @@ func pauseCmd(g *GlobalOptions, verb, short string, fn func(context.Context, *cl
 }
 
 func runPause(ctx context.Context, o *PauseOptions, fn func(context.Context, *client.Client, string) error) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return forEach(o.Err, o.Refs, func(ref string) error {
-		if err := fn(ctx, c, ref); err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			if err := fn(ctx, c, ref); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintln(o.Out, ref)
 			return err
-		}
-		_, err := fmt.Fprintln(o.Out, ref)
-		return err
+		})
 	})
 }

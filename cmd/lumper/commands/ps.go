@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strings"
 	"time"
@@ -117,24 +118,21 @@ func (o *PsOptions) psFormat() (format, table string) {
 }
 
 func runPs(ctx context.Context, o *PsOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	format := o.Format
-	uses := func(field string) bool {
-		return strings.Contains(format, field) || field == "Mounts" && format == "json"
-	}
-	cs, err := container.PS(ctx, c, container.PSOptions{
-		Query:  o.query(),
-		Size:   !o.Quiet && (o.Size || uses(".Size")),
-		Mounts: !o.Quiet && uses("Mounts"),
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		format := o.Format
+		uses := func(field string) bool {
+			return strings.Contains(format, field) || field == "Mounts" && format == "json"
+		}
+		cs, err := container.PS(ctx, c, container.PSOptions{
+			Query:  o.query(),
+			Size:   !o.Quiet && (o.Size || uses(".Size")),
+			Mounts: !o.Quiet && uses("Mounts"),
+		})
+		if err != nil {
+			return err
+		}
+		return printPs(o.Out, o, cs, time.Now())
 	})
-	if err != nil {
-		return err
-	}
-	return printPs(o.Out, o, cs, time.Now())
 }
 
 // printPs draws the containers as ps does.

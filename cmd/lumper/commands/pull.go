@@ -42,21 +42,18 @@ func newPullCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runPull(ctx context.Context, o *PullOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		po := registry.PullOptions{Remote: o.Global.registryOptions(), Platform: o.Platform}
+		if !o.Quiet {
+			po.Progress = o.Err
+		}
+		res, err := registry.Pull(ctx, c, o.Ref, po)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(o.Out, res.Name)
 		return err
-	}
-	defer c.Close()
-	po := registry.PullOptions{Remote: o.Global.registryOptions(), Platform: o.Platform}
-	if !o.Quiet {
-		po.Progress = o.Err
-	}
-	res, err := registry.Pull(ctx, c, o.Ref, po)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(o.Out, res.Name)
-	return err
+	})
 }
 
 // registryOptions say how to reach registries: --insecure-registry, and

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -40,20 +41,17 @@ func newPushCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runPush(ctx context.Context, o *PushOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		po := registry.PushOptions{Remote: o.Global.registryOptions(), Platform: o.Platform}
+		if !o.Quiet {
+			po.Progress = o.Err
+		}
+		res, err := registry.Push(ctx, c, o.Ref, po)
+		if err != nil {
+			return err
+		}
+		_, tag := images.Familiar(res.Name)
+		_, err = fmt.Fprintf(o.Out, "%s: digest: %s size: %d\n", tag, res.Digest, res.Size)
 		return err
-	}
-	defer c.Close()
-	po := registry.PushOptions{Remote: o.Global.registryOptions(), Platform: o.Platform}
-	if !o.Quiet {
-		po.Progress = o.Err
-	}
-	res, err := registry.Push(ctx, c, o.Ref, po)
-	if err != nil {
-		return err
-	}
-	_, tag := images.Familiar(res.Name)
-	_, err = fmt.Fprintf(o.Out, "%s: digest: %s size: %d\n", tag, res.Digest, res.Size)
-	return err
+	})
 }

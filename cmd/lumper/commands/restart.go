@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"time"
 
@@ -40,16 +41,13 @@ func newRestartCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runRestart(ctx context.Context, o *RestartOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return forEach(o.Err, o.Refs, func(ref string) error {
-		if err := container.Restart(ctx, c, ref, time.Duration(o.Timeout)*time.Second); err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			if err := container.Restart(ctx, c, ref, time.Duration(o.Timeout)*time.Second); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintln(o.Out, ref)
 			return err
-		}
-		_, err := fmt.Fprintln(o.Out, ref)
-		return err
+		})
 	})
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	"github.com/containerd/errdefs"
@@ -38,19 +39,16 @@ func newRmCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runRm(ctx context.Context, o *RmOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return forEach(o.Err, o.Refs, func(ref string) error {
-		if _, err := container.Remove(ctx, c, ref, o.Force); err != nil {
-			if o.Force && errdefs.IsNotFound(err) {
-				return nil // Docker's rm -f: what is gone is removed, quietly
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			if _, err := container.Remove(ctx, c, ref, o.Force); err != nil {
+				if o.Force && errdefs.IsNotFound(err) {
+					return nil // Docker's rm -f: what is gone is removed, quietly
+				}
+				return err
 			}
+			_, err := fmt.Fprintln(o.Out, ref)
 			return err
-		}
-		_, err := fmt.Fprintln(o.Out, ref)
-		return err
+		})
 	})
 }

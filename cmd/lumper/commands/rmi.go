@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	"github.com/containerd/errdefs"
@@ -38,35 +39,32 @@ func newRmiCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runRmi(ctx context.Context, o *RmiOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return forEach(o.Err, o.Refs, func(ref string) error {
-		// The ID, for Docker's "Deleted: sha256:..." once no name is left.
-		var id string
-		if img, err := images.Resolve(ctx, c, ref); err == nil {
-			id, _ = images.ConfigID(ctx, c, img.Name)
-		}
-		names, err := images.Remove(ctx, c, ref, o.Force)
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			if images.Dangling(n) {
-				continue // an untagged image has no name to untag
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			// The ID, for Docker's "Deleted: sha256:..." once no name is left.
+			var id string
+			if img, err := images.Resolve(ctx, c, ref); err == nil {
+				id, _ = images.ConfigID(ctx, c, img.Name)
 			}
-			if _, err := fmt.Fprintf(o.Out, "Untagged: %s\n", familiarRef(n)); err != nil {
+			names, err := images.Remove(ctx, c, ref, o.Force)
+			if err != nil {
 				return err
 			}
-		}
-		if id != "" {
-			if _, err := images.Resolve(ctx, c, id); errdefs.IsNotFound(err) {
-				_, err := fmt.Fprintf(o.Out, "Deleted: %s\n", id)
-				return err
+			for _, n := range names {
+				if images.Dangling(n) {
+					continue // an untagged image has no name to untag
+				}
+				if _, err := fmt.Fprintf(o.Out, "Untagged: %s\n", familiarRef(n)); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			if id != "" {
+				if _, err := images.Resolve(ctx, c, id); errdefs.IsNotFound(err) {
+					_, err := fmt.Fprintf(o.Out, "Deleted: %s\n", id)
+					return err
+				}
+			}
+			return nil
+		})
 	})
 }

@@ -282,3 +282,15 @@ func userTerminal(cmd *cobra.Command, g *GlobalOptions, interactive bool) (conso
 	}
 	return con, nil
 }
+
+// withClient dials containerd (dial), runs fn with the client and a context
+// in lumper's namespace, and closes the client: the preamble every command
+// that talks to containerd shares.
+func (g *GlobalOptions) withClient(ctx context.Context, fn func(context.Context, *client.Client) error) error {
+	c, ctx, err := g.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(ctx, c)
+}

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"os"
 	"runtime"
@@ -153,36 +154,32 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 			return err
 		}
 	}
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
-	ctr, err := container.Create(ctx, c, co)
-	if err != nil {
-		return err
-	}
-	if o.Detach {
-		if err := container.StartDetached(ctx, c, ctr, o.TTY, co.Log, true); err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		ctr, err := container.Create(ctx, c, co)
+		if err != nil {
 			return err
 		}
-		_, err := fmt.Fprintln(o.Out, ctr.ID())
-		return err
-	}
-	ao := container.AttachOptions{
-		Stdio:   container.Stdio{Out: o.Out, Err: o.Err},
-		TTY:     o.TTY,
-		Console: con,
-		Remove:  o.Remove,
-		Log:     co.Log,
-		// A container that could not start is removed: its name is free.
-		RemoveOnStartFailure: true,
-	}
-	if o.Interactive {
-		ao.Stdio.In = o.In
-	}
-	return container.RunAttached(ctx, c, ctr, ao)
+		if o.Detach {
+			if err := container.StartDetached(ctx, c, ctr, o.TTY, co.Log, true); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintln(o.Out, ctr.ID())
+			return err
+		}
+		ao := container.AttachOptions{
+			Stdio:   container.Stdio{Out: o.Out, Err: o.Err},
+			TTY:     o.TTY,
+			Console: con,
+			Remove:  o.Remove,
+			Log:     co.Log,
+			// A container that could not start is removed: its name is free.
+			RemoveOnStartFailure: true,
+		}
+		if o.Interactive {
+			ao.Stdio.In = o.In
+		}
+		return container.RunAttached(ctx, c, ctr, ao)
+	})
 }
 
 // createOptions checks the flags `run` and `create` share (before anything

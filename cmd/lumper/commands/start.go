@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -45,35 +46,32 @@ func newStartCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runStart(ctx context.Context, cmd *cobra.Command, o *StartOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if !o.Attach && !o.Interactive {
-		return forEach(o.Err, o.Refs, func(ref string) error {
-			if err := container.Start(ctx, c, ref, container.StartOptions{}); err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		if !o.Attach && !o.Interactive {
+			return forEach(o.Err, o.Refs, func(ref string) error {
+				if err := container.Start(ctx, c, ref, container.StartOptions{}); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintln(o.Out, ref)
 				return err
-			}
-			_, err := fmt.Fprintln(o.Out, ref)
-			return err
-		})
-	}
-	ref := o.Refs[0]
-	so := container.StartOptions{Attach: true, Stdio: container.Stdio{Out: o.Out, Err: o.Err}}
-	if o.Interactive {
-		so.Stdio.In = o.In
-	}
-	tty, err := container.IsTTY(ctx, c, ref)
-	if err != nil {
-		return err
-	}
-	if tty {
-		// Only -i needs a terminal on stdin; -a alone copies the
-		// container's terminal output to stdout, as Docker does.
-		if so.Console, err = userTerminal(cmd, o.Global, o.Interactive); err != nil {
+			})
+		}
+		ref := o.Refs[0]
+		so := container.StartOptions{Attach: true, Stdio: container.Stdio{Out: o.Out, Err: o.Err}}
+		if o.Interactive {
+			so.Stdio.In = o.In
+		}
+		tty, err := container.IsTTY(ctx, c, ref)
+		if err != nil {
 			return err
 		}
-	}
-	return container.Start(ctx, c, ref, so)
+		if tty {
+			// Only -i needs a terminal on stdin; -a alone copies the
+			// container's terminal output to stdout, as Docker does.
+			if so.Console, err = userTerminal(cmd, o.Global, o.Interactive); err != nil {
+				return err
+			}
+		}
+		return container.Start(ctx, c, ref, so)
+	})
 }

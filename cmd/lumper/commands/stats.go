@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"time"
 
@@ -59,37 +60,34 @@ read from the container's network namespace, loopback excluded.
 const statsInterval = 500 * time.Millisecond
 
 func runStats(ctx context.Context, o *StatsOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	targets, err := container.StatsTargets(ctx, c, o.Refs, o.All)
-	if err != nil {
-		return err
-	}
-	container.Sample(ctx, targets)
-	clear := false
-	if o.Global.IO.OutTTY && !o.NoStream {
-		clear = true
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(statsInterval):
-		}
-		rows := container.Sample(ctx, targets)
-		if clear {
-			fmt.Fprint(o.Out, "\x1b[2J\x1b[H")
-		}
-		if err := printStats(o.Out, o, rows); err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		targets, err := container.StatsTargets(ctx, c, o.Refs, o.All)
+		if err != nil {
 			return err
 		}
-		if o.NoStream {
-			return nil
+		container.Sample(ctx, targets)
+		clear := false
+		if o.Global.IO.OutTTY && !o.NoStream {
+			clear = true
 		}
-	}
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(statsInterval):
+			}
+			rows := container.Sample(ctx, targets)
+			if clear {
+				fmt.Fprint(o.Out, "\x1b[2J\x1b[H")
+			}
+			if err := printStats(o.Out, o, rows); err != nil {
+				return err
+			}
+			if o.NoStream {
+				return nil
+			}
+		}
+	})
 }
 
 // printStats draws one sample of every target as Docker's stats does.

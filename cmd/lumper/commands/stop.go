@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"time"
 
@@ -41,17 +42,14 @@ func newStopCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runStop(ctx context.Context, o *StopOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return forEach(o.Err, o.Refs, func(ref string) error {
-		if _, err := container.Stop(ctx, c, ref, time.Duration(o.Timeout)*time.Second); err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			if _, err := container.Stop(ctx, c, ref, time.Duration(o.Timeout)*time.Second); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintln(o.Out, ref)
 			return err
-		}
-		_, err := fmt.Fprintln(o.Out, ref)
-		return err
+		})
 	})
 }
 

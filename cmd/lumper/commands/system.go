@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strconv"
 
@@ -49,17 +50,14 @@ func newDfCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runDf(ctx context.Context, o *DfOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rows, err := container.DiskUsage(ctx, c)
-	if err != nil {
-		return err
-	}
-	return output.Print(o.Out, output.Options{Format: o.Format}, rows, dfColumns,
-		func(r api.DiskUsage) string { return r.Type })
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		rows, err := container.DiskUsage(ctx, c)
+		if err != nil {
+			return err
+		}
+		return output.Print(o.Out, output.Options{Format: o.Format}, rows, dfColumns,
+			func(r api.DiskUsage) string { return r.Type })
+	})
 }
 
 func humanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }

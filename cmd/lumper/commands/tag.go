@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"github.com/lumper/lumper/pkg/client"
 
 	"github.com/spf13/cobra"
 
@@ -33,11 +34,8 @@ func newTagCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runTag(ctx context.Context, o *TagOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		_, err := images.Tag(ctx, c, o.Source, o.Target)
 		return err
-	}
-	defer c.Close()
-	_, err = images.Tag(ctx, c, o.Source, o.Target)
-	return err
+	})
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strconv"
 
@@ -40,17 +41,14 @@ func newTopCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runTop(ctx context.Context, o *TopOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	procs, err := container.Top(ctx, c, o.Ref)
-	if err != nil {
-		return err
-	}
-	return output.Print(o.Out, output.Options{Format: o.Format}, procs, topColumns,
-		func(p container.Process) string { return strconv.FormatUint(uint64(p.PID), 10) })
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		procs, err := container.Top(ctx, c, o.Ref)
+		if err != nil {
+			return err
+		}
+		return output.Print(o.Out, output.Options{Format: o.Format}, procs, topColumns,
+			func(p container.Process) string { return strconv.FormatUint(uint64(p.PID), 10) })
+	})
 }
 
 var topColumns = []output.Column[container.Process]{

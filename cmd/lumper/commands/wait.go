@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -33,17 +34,14 @@ func newWaitCmd(g *GlobalOptions) *cobra.Command {
 }
 
 func runWait(ctx context.Context, o *WaitOptions) error {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return forEach(o.Err, o.Refs, func(ref string) error {
-		code, err := container.Wait(ctx, c, ref)
-		if err != nil {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return forEach(o.Err, o.Refs, func(ref string) error {
+			code, err := container.Wait(ctx, c, ref)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(o.Out, code)
 			return err
-		}
-		_, err = fmt.Fprintln(o.Out, code)
-		return err
+		})
 	})
 }
