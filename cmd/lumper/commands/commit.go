@@ -48,7 +48,7 @@ are kept. Prints the new image's ID; without IMAGE the image is untagged.`,
 			if err := o.Commit.Validate(); err != nil {
 				return err
 			}
-			return runCommit(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runCommit)
 		},
 	}
 	f := cmd.Flags()

@@ -50,7 +50,7 @@ a tar stream instead of a host path.`,
 			case o.SrcCtr == "" && o.DstCtr == "":
 				return usageErrorf(cmd, "one of the paths must be CONTAINER:PATH")
 			}
-			return runCp(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runCp)
 		},
 	}
 	return cmd

@@ -22,7 +22,7 @@ func newCreateCmd(g *GlobalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Image, o.Args = args[0], args[1:]
 			o.Out = cmd.OutOrStdout()
-			return runCreate(cmd.Context(), cmd, o)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *RunOptions) error { return runCreate(ctx, cmd, o) })
 		},
 	}
 	f := cmd.Flags()

@@ -58,7 +58,7 @@ func newExecCmd(g *GlobalOptions) *cobra.Command {
 			if o.Detach && (o.Interactive || o.TTY) {
 				return usageErrorf(cmd, "-d cannot be combined with -i or -t")
 			}
-			return runExec(cmd.Context(), cmd, o)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *ExecOptions) error { return runExec(ctx, cmd, o) })
 		},
 	}
 	f := cmd.Flags()

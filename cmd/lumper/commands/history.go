@@ -38,7 +38,7 @@ func newHistoryCmd(g *GlobalOptions) *cobra.Command {
 			if err := output.Validate(o.Format); err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			return runHistory(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runHistory)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "only print image IDs")

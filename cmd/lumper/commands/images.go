@@ -59,7 +59,7 @@ before=IMAGE, since=IMAGE.
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
-			return runImages(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runImages)
 		},
 	}
 	f := cmd.Flags()

@@ -36,7 +36,7 @@ func newImportCmd(g *GlobalOptions) *cobra.Command {
 			if _, err := images.Normalize(o.Ref); err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			return runImport(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runImport)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&o.Changes, "change", "c", nil, `apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE)`)

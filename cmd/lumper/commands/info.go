@@ -47,7 +47,7 @@ containers and images in lumper's namespace.
 					return usageErrorf(cmd, "%v", err)
 				}
 			}
-			return runInfo(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runInfo)
 		},
 	}
 	cmd.Flags().StringVarP(&o.Format, "format", "f", "", `output format: "json" or a Go template`)

@@ -67,7 +67,7 @@ func newInspectCmdOf(g *GlobalOptions, typ string) *cobra.Command {
 					return usageErrorf(cmd, "%v", err)
 				}
 			}
-			return runInspect(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runInspect)
 		},
 	}
 	cmd.Flags().StringVarP(&o.Format, "format", "f", "", "format each object with a Go template over its JSON document ('json': the JSON)")

@@ -35,7 +35,7 @@ func newKillCmd(g *GlobalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runKill(cmd.Context(), o, sig)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *KillOptions) error { return runKill(ctx, o, sig) })
 		},
 	}
 	cmd.Flags().StringVarP(&o.Signal, "signal", "s", "KILL", "signal to send: a name (KILL, SIGTERM, hup) or a number")

@@ -46,7 +46,7 @@ containers unless -a, Docker's columns, filters and fields) use 'lumper ps'.`,
 			if err := output.Validate(o.Format); err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			return runList(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runList)
 		},
 	}
 	f := cmd.Flags()

@@ -34,7 +34,7 @@ func newLoadCmd(g *GlobalOptions) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.In, o.Out, o.Err = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runLoad(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runLoad)
 		},
 	}
 	cmd.Flags().StringVarP(&o.Input, "input", "i", "", "read from this archive instead of stdin")

@@ -49,7 +49,7 @@ when DOCKER_CONFIG is set).`,
 			if o.PasswordStdin && o.Username == "" {
 				return usageErrorf(cmd, "--password-stdin needs --username")
 			}
-			return runLogin(cmd.Context(), cmd, o)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *LoginOptions) error { return runLogin(ctx, cmd, o) })
 		},
 	}
 	cmd.Flags().StringVarP(&o.Username, "username", "u", "", "user name")

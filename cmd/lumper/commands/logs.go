@@ -42,7 +42,7 @@ func newLogsCmd(g *GlobalOptions) *cobra.Command {
 			if err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			return runLogs(cmd.Context(), o, ro)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *LogsOptions) error { return runLogs(ctx, o, ro) })
 		},
 	}
 	f := cmd.Flags()

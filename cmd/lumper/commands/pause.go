@@ -35,7 +35,7 @@ func pauseCmd(g *GlobalOptions, verb, short string, fn func(context.Context, *cl
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runPause(cmd.Context(), o, fn)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *PauseOptions) error { return runPause(ctx, o, fn) })
 		},
 	}
 }

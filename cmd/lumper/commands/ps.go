@@ -65,7 +65,7 @@ different keys must all match, every label filter must match):
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
-			return runPs(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runPs)
 		},
 	}
 	f := cmd.Flags()

@@ -33,7 +33,7 @@ func newPullCmd(g *GlobalOptions) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref, o.Out, o.Err = args[0], cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runPull(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runPull)
 		},
 	}
 	cmd.Flags().StringVar(&o.Platform, "platform", "", "pull this platform (os/arch[/variant]) of a multi-platform image")

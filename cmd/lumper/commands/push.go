@@ -32,7 +32,7 @@ func newPushCmd(g *GlobalOptions) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref, o.Out, o.Err = args[0], cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runPush(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runPush)
 		},
 	}
 	cmd.Flags().StringVar(&o.Platform, "platform", "", "push only this platform's manifest (os/arch[/variant]) of a multi-platform image")

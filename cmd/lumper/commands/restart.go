@@ -33,7 +33,7 @@ func newRestartCmd(g *GlobalOptions) *cobra.Command {
 			if o.Timeout < 0 {
 				return usageErrorf(cmd, "invalid --time %d: it must not be negative", o.Timeout)
 			}
-			return runRestart(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runRestart)
 		},
 	}
 	cmd.Flags().IntVarP(&o.Timeout, "time", "t", 10, "seconds to wait for the container to stop before killing it")

@@ -31,7 +31,7 @@ func newRmCmd(g *GlobalOptions) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runRm(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runRm)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "kill a running container before removing it")

@@ -31,7 +31,7 @@ func newRmiCmd(g *GlobalOptions) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runRmi(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runRmi)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "remove even if containers use the image")

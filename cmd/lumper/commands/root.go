@@ -33,6 +33,9 @@ type GlobalOptions struct {
 	InsecureRegistries []string
 	// IO are the standard streams every command reads and writes.
 	IO *IOStreams
+	// runHook, set by unit tests, receives a command's parsed and checked
+	// options instead of the command running (see runOrHook).
+	runHook func(opts any) error
 }
 
 func envOr(def string, keys ...string) string {
@@ -49,8 +52,12 @@ func NewRoot() *cobra.Command { return NewRootIO(SystemIO()) }
 
 // NewRootIO builds the lumper command tree on the given streams (unit tests
 // pass TestIO).
-func NewRootIO(streams *IOStreams) *cobra.Command {
-	g := &GlobalOptions{IO: streams}
+func NewRootIO(streams *IOStreams) *cobra.Command { return newRoot(streams, nil) }
+
+// newRoot builds the tree; a non-nil hook receives each command's options
+// in place of running it (unit tests of flag parsing, no containerd).
+func newRoot(streams *IOStreams, hook func(opts any) error) *cobra.Command {
+	g := &GlobalOptions{IO: streams, runHook: hook}
 	root := &cobra.Command{
 		Use:   "lumper",
 		Short: "A small, fast, Docker-like container manager for containerd",
@@ -293,4 +300,14 @@ func (g *GlobalOptions) withClient(ctx context.Context, fn func(context.Context,
 	}
 	defer c.Close()
 	return fn(ctx, c)
+}
+
+// runOrHook runs a command's run function with its options, or hands the
+// options to the unit tests' hook when one is set: the seam through which
+// flag parsing and flag checks are tested without containerd.
+func runOrHook[T any](ctx context.Context, g *GlobalOptions, o T, run func(context.Context, T) error) error {
+	if g.runHook != nil {
+		return g.runHook(o)
+	}
+	return run(ctx, o)
 }

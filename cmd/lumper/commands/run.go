@@ -85,7 +85,7 @@ func newRunCmd(g *GlobalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Image, o.Args = args[0], args[1:]
 			o.In, o.Out, o.Err = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runRun(cmd.Context(), cmd, o)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *RunOptions) error { return runRun(ctx, cmd, o) })
 		},
 	}
 	f := cmd.Flags()

@@ -40,7 +40,7 @@ terminal.`,
 			if o.Output == "" && o.Global.IO.OutTTY {
 				return usageErrorf(cmd, "refusing to write an archive to a terminal: use -o FILE or redirect stdout")
 			}
-			return runSave(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runSave)
 		},
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to this file instead of stdout")

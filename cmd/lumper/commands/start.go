@@ -37,7 +37,7 @@ func newStartCmd(g *GlobalOptions) *cobra.Command {
 			if (o.Attach || o.Interactive) && len(args) > 1 {
 				return usageErrorf(cmd, "-a and -i attach to one container: give only one")
 			}
-			return runStart(cmd.Context(), cmd, o)
+			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *StartOptions) error { return runStart(ctx, cmd, o) })
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Attach, "attach", "a", false, "attach to the container's output and exit with its status")

@@ -46,7 +46,7 @@ read from the container's network namespace, loopback excluded.
 			if err := output.Validate(o.Format); err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			return runStats(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runStats)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.All, "all", "a", false, "show all containers (running ones by default); stopped ones show zeros")

@@ -34,7 +34,7 @@ func newStopCmd(g *GlobalOptions) *cobra.Command {
 			if o.Timeout < 0 {
 				return usageErrorf(cmd, "invalid --time %d: it must not be negative", o.Timeout)
 			}
-			return runStop(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runStop)
 		},
 	}
 	cmd.Flags().IntVarP(&o.Timeout, "time", "t", 10, "seconds to wait before killing the container")

@@ -42,7 +42,7 @@ func newDfCmd(g *GlobalOptions) *cobra.Command {
 			if err := output.Validate(o.Format); err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			return runDf(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runDf)
 		},
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "", "output format: table, json, or a Go template")

@@ -28,7 +28,7 @@ func newTagCmd(g *GlobalOptions) *cobra.Command {
 			if _, err := images.Normalize(o.Target); err != nil {
 				return err
 			}
-			return runTag(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runTag)
 		},
 	}
 }

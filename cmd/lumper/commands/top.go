@@ -33,7 +33,7 @@ func newTopCmd(g *GlobalOptions) *cobra.Command {
 			if err := output.Validate(o.Format); err != nil {
 				return usageErrorf(cmd, "%v", err)
 			}
-			return runTop(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runTop)
 		},
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "", "output format: table, json, or a Go template")

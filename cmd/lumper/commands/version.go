@@ -71,7 +71,7 @@ func newVersionCmd(g *GlobalOptions) *cobra.Command {
 					return usageErrorf(cmd, "%v", err)
 				}
 			}
-			return runVersion(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runVersion)
 		},
 	}
 	cmd.Flags().StringVarP(&o.Format, "format", "f", "", "format the output: json, or a Go template")

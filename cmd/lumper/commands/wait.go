@@ -28,7 +28,7 @@ func newWaitCmd(g *GlobalOptions) *cobra.Command {
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runWait(cmd.Context(), o)
+			return runOrHook(cmd.Context(), o.Global, o, runWait)
 		},
 	}
 }
