@@ -13,7 +13,7 @@ img=$here/_output/images
 step() { printf '\n\033[1m$ lumper %s\033[0m\n' "$*"; "$lumper" "$@"; }
 
 mkdir -p "$img"
-go run ./hack/mkimage -o "$img" >/dev/null
+(cd "$here" && go run ./hack/mkimage -o "$img" >/dev/null)
 step load -q -i "$img/busybox-docker.tar"
 step images
 step run --rm busybox echo "hello from a lumper container"
