@@ -44,6 +44,9 @@ func List(ctx context.Context, c *client.Client) ([]api.ImageInfo, error) {
 
 func describe(ctx context.Context, c *client.Client, cs content.Store, img images.Image) (api.ImageInfo, error) {
 	repo, tag := Familiar(img.Name)
+	if strings.HasPrefix(img.Name, untaggedRepo+"@") {
+		repo = "<none>" // Docker's name for an image without one
+	}
 	info := api.ImageInfo{Name: img.Name, Repository: repo, Tag: tag, Digest: img.Target.Digest.String(), Created: img.CreatedAt}
 	platform := platforms.Default()
 	cfgDesc, err := images.Config(ctx, cs, img.Target, platform)

@@ -249,6 +249,10 @@ var _ = registerCompat("images",
 		if slices.Contains(lines(dockerOK(t, "images", "--filter", "dangling=false", "--format", "{{.Name}}")), dangling) {
 			t.Fatal("dangling=false lists the untagged image")
 		}
+		// Docker shows an image without a name as <none> <none>.
+		if got := lines(dockerOK(t, "images", "--filter", "dangling=true", "--format", "{{.Repository}} {{.Tag}}")); !slices.Contains(got, "<none> <none>") {
+			t.Fatalf("an untagged image's REPOSITORY and TAG: %q, want <none> <none>", got)
+		}
 	}},
 	compatCase{"images --filter dangling=maybe fails", func(t *testing.T) {
 		wantExit(t, docker("images", "--filter", "dangling=maybe"), 1)
