@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"github.com/lumper/lumper/pkg/logs"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -80,6 +81,9 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerJS
 		return api.ContainerJSON{}, fmt.Errorf("reading task of %s: %w", ref, err)
 	}
 	d.State.Error = LogsLostNote(rec.Labels)
+	if dr, ok := logs.ReadDropped(rec.Labels[client.LabelLogPath]); ok {
+		d.State.Error = strings.TrimPrefix(d.State.Error+"; "+dr.Note(), "; ")
+	}
 	d.State.Running = d.State.Status == StatusRunning || d.State.Status == StatusPaused
 	d.State.Paused = d.State.Status == StatusPaused
 	return d, nil

@@ -49,6 +49,9 @@ func Logs(ctx context.Context, c *client.Client, ref string, opts logs.ReadOptio
 	if note := LogsLostNote(labels); note != "" {
 		fmt.Fprintf(stderr, "lumper: %s\n", note)
 	}
+	if d, ok := logs.ReadDropped(path); ok {
+		fmt.Fprintf(stderr, "lumper: %s\n", d.Note())
+	}
 	return nil
 }
 

@@ -74,6 +74,9 @@ type Writer struct {
 	size    int64
 	err     error // sticky error of a failed rotation
 	streams [2]*streamWriter
+
+	dropFile *os.File // the drop record (log-dropped.json), see noteDropped
+	dropped  Dropped
 }
 
 // NewWriter opens (or creates) the log file at path for appending. Parent
@@ -92,6 +95,10 @@ func NewWriter(path string, maxSize int64, maxFiles int) (*Writer, error) {
 		return nil, err
 	}
 	if err := w.repairTail(); err != nil {
+		w.f.Close()
+		return nil, err
+	}
+	if err := w.openDropped(); err != nil {
 		w.f.Close()
 		return nil, err
 	}
@@ -198,6 +205,10 @@ func (w *Writer) Close() error {
 	err := w.Flush()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.dropFile != nil {
+		w.dropFile.Close()
+		w.dropFile = nil
+	}
 	if w.f == nil {
 		return err
 	}
@@ -252,16 +263,26 @@ func (w *Writer) write(b []byte) error {
 	return nil
 }
 
+// append writes whole records. When the file system refuses part of them
+// (a full disk), the file is cut back to the last whole record — a log
+// never holds a record cut in the middle — and the bytes left out are
+// counted in the drop record; the next write tries again, so capture resumes
+// when space returns.
 func (w *Writer) append(b []byte) error {
+	start := w.size
 	n, err := w.f.Write(b)
 	w.size += int64(n)
 	if err != nil {
-		if n > 0 && b[n-1] != '\n' {
-			// Terminate the torn record (best effort, e.g. on a full
-			// disk), so that it is not glued to the next one.
-			m, _ := w.f.Write([]byte{'\n'})
-			w.size += int64(m)
+		keep := int64(bytes.LastIndexByte(b[:n], '\n') + 1)
+		if keep < int64(n) {
+			if terr := w.f.Truncate(start + keep); terr == nil {
+				w.size = start + keep
+			} else if m, _ := w.f.Write([]byte{'\n'}); m == 1 {
+				// Could not cut it back: at least end the torn record.
+				w.size++
+			}
 		}
+		w.noteDropped(int64(len(b))-keep, err)
 		return fmt.Errorf("writing log file: %w", err)
 	}
 	return nil
