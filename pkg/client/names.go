@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
+	"github.com/lumper/lumper/pkg/proc"
 	"regexp"
 	"strconv"
 	"strings"
@@ -146,40 +146,11 @@ func (c *Client) ReleaseName(ctx context.Context, name string) error {
 }
 
 // selfOwner identifies this process across PID reuse.
-func selfOwner() string {
-	return strconv.Itoa(os.Getpid()) + ":" + procStart(os.Getpid())
-}
+func selfOwner() string { return proc.Self() }
 
 func ownerAlive(owner string) bool {
-	pidStr, start, ok := strings.Cut(owner, ":")
-	if !ok {
-		return false
-	}
-	pid, err := strconv.Atoi(pidStr)
-	if err != nil || pid <= 0 {
-		return false
-	}
-	s := procStart(pid)
-	return s != "" && s == start
-}
-
-// procStart returns field 22 of /proc/PID/stat (start time in clock ticks).
-func procStart(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	// The command name (field 2) may contain spaces; it ends at the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return ""
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
-		return ""
-	}
-	return fields[19]
+	alive, _ := proc.Alive(owner)
+	return alive
 }
 
 // ShortID is the 12-character form of an ID.

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"github.com/lumper/lumper/pkg/proc"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,7 +26,7 @@ func LoggerPidPath(logPath string) string {
 // process (a restarted task's new logger may have replaced it).
 func RecordLogger(logPath string) (func(), error) {
 	path := LoggerPidPath(logPath)
-	me := strconv.Itoa(os.Getpid()) + ":" + procStart(os.Getpid())
+	me := proc.Self()
 	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
 	if err := os.WriteFile(tmp, []byte(me+"\n"), 0o600); err != nil {
 		return func() {}, err
@@ -51,16 +52,8 @@ func LoggerLost(logPath string) (bool, string) {
 		return false, ""
 	}
 	owner := strings.TrimSpace(string(b))
-	pid, start, ok := strings.Cut(owner, ":")
-	if !ok {
-		return false, ""
-	}
-	n, err := strconv.Atoi(pid)
-	if err != nil || n <= 0 {
-		return false, ""
-	}
-	s := procStart(n)
-	return s == "" || s != start, owner
+	alive, ok := proc.Alive(owner)
+	return ok && !alive, owner
 }
 
 // ForgetLogger removes the pid file of a logger found dead, once lumper has
@@ -70,23 +63,4 @@ func ForgetLogger(logPath, owner string) {
 	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == owner {
 		os.Remove(path)
 	}
-}
-
-// procStart returns field 22 of /proc/PID/stat (start time in clock ticks).
-func procStart(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	// The command name (field 2) may contain spaces; it ends at the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return ""
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
-		return ""
-	}
-	return fields[19]
 }

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"github.com/lumper/lumper/pkg/proc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +31,7 @@ func TestLoggerPidFile(t *testing.T) {
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
-	owner := strconv.Itoa(dead.Process.Pid) + ":" + procStart(os.Getpid())
+	owner := strconv.Itoa(dead.Process.Pid) + ":" + proc.StartTime(os.Getpid())
 	if err := os.WriteFile(LoggerPidPath(logPath), []byte(owner+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 
 	"github.com/lumper/lumper/internal/testimage"
+	"github.com/lumper/lumper/pkg/proc"
 )
 
 const testNamespace = "lumper-test"
@@ -275,16 +275,4 @@ func nameLease(name string) string {
 }
 
 // procStart is field 22 of /proc/PID/stat, as lumper records owners.
-func procStart(pid int) string {
-	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return ""
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return ""
-	}
-	return f[19]
-}
+func procStart(pid int) string { return proc.StartTime(pid) }
