@@ -26,7 +26,7 @@ const module = "github.com/lumper/lumper"
 // stdlib + pkg/logs only, ~2 MB). Growing it is a decision: make it here.
 var loggerAllowed = []string{
 	module + "/pkg/logs",
-	module + "/pkg/proc", // pkg/logs: the logger's pid:start-time identity (stdlib only)
+	module + "/pkg/proc",         // pkg/logs: the logger's pid:start-time identity (stdlib only)
 	"github.com/docker/go-units", // pkg/logs: --log-opt max-size
 	"golang.org/x/sys/unix",      // poll, pidfd, pipes
 }
