@@ -105,6 +105,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newReapCmd(g),
 		newNetNSCmd(g),
 		newNetworkCmd(g),
+		newPortCmd(g), newDiffCmd(g), newExportCmd(g),
 	)
 	refuseUnknownSubcommands(root)
 	registerCompletions(root, g)

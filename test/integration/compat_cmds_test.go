@@ -1,0 +1,225 @@
+//go:build integration
+
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// exitedWith runs a busybox container named from t that runs script and
+// exits; it is removed at the end of the test.
+func exitedWith(t *testing.T, script string) string {
+	t.Helper()
+	name := uniqueName(t)
+	dockerOK(t, "run", "--name", name, "busybox", "sh", "-c", script)
+	rmOnCleanup(t, name)
+	return name
+}
+
+// tarNames lists the entry names of a tar stream.
+func tarNames(t *testing.T, r io.Reader) []string {
+	t.Helper()
+	var names []string
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return names
+		}
+		if err != nil {
+			t.Fatalf("reading tar stream: %v (after %d entries)", err, len(names))
+		}
+		names = append(names, h.Name)
+	}
+}
+
+// compressed returns the busybox docker-save archive piped through a
+// compressor command (gzip, bzip2, xz, zstd).
+func compressed(t *testing.T, tool string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(env.images.docker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(tool, "-c")
+	cmd.Stdin = bytes.NewReader(raw)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Skipf("%s is not usable here: %v", tool, err)
+	}
+	return out
+}
+
+var _ = registerCompat("port",
+	compatCase{"port CONTAINER lists PORT/PROTO -> HOSTIP:HOSTPORT", func(t *testing.T) {
+		out := dockerOK(t, "port", fixture(t, compatWeb))
+		if !regexp.MustCompile(`^80/tcp -> 127\.0\.0\.1:[1-9][0-9]*\n$`).MatchString(out) {
+			t.Fatalf("port printed %q, want 80/tcp -> 127.0.0.1:PORT", out)
+		}
+	}},
+	compatCase{"port CONTAINER 80/tcp prints the host address alone", func(t *testing.T) {
+		web := fixture(t, compatWeb)
+		all := dockerOK(t, "port", web)
+		one := dockerOK(t, "port", web, "80/tcp")
+		if !regexp.MustCompile(`^127\.0\.0\.1:[1-9][0-9]*\n$`).MatchString(one) || !strings.HasSuffix(all, " -> "+one) {
+			t.Fatalf("port web 80/tcp printed %q (all: %q)", one, all)
+		}
+		if bare := dockerOK(t, "port", web, "80"); bare != one {
+			t.Fatalf("port web 80 printed %q, want %q (tcp by default)", bare, one)
+		}
+	}},
+	compatCase{"port CONTAINER 81 (not published) fails", func(t *testing.T) {
+		r := docker("port", fixture(t, compatWeb), "81/tcp")
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "81/tcp") {
+			t.Fatalf("stderr %q should name the port", r.stderr)
+		}
+	}},
+	compatCase{"port of a stopped container prints nothing", func(t *testing.T) {
+		if out := dockerOK(t, "port", fixture(t, compatExited)); out != "" {
+			t.Fatalf("port printed %q for an exited container", out)
+		}
+	}},
+)
+
+var _ = registerCompat("diff",
+	compatCase{"diff CONTAINER lists A, C and D lines against the image", func(t *testing.T) {
+		name := exitedWith(t, "echo x > /tmp/new && echo me:x:1: >> /etc/passwd && rm /etc/group")
+		got := lines(dockerOK(t, "diff", name))
+		for _, want := range []string{"C /etc", "C /etc/passwd", "D /etc/group", "C /tmp", "A /tmp/new"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("diff lacks %q: %q", want, got)
+			}
+		}
+		for _, l := range got {
+			if !regexp.MustCompile(`^[ACD] /`).MatchString(l) {
+				t.Errorf("line %q is not KIND /PATH", l)
+			}
+			if strings.Contains(l, "resolv.conf") || strings.Contains(l, "/etc/hosts") || strings.HasPrefix(l, "A /proc") {
+				t.Errorf("diff shows lumper's own mount point: %q", l)
+			}
+		}
+		if !slices.IsSortedFunc(got, func(a, b string) int { return strings.Compare(a[2:], b[2:]) }) {
+			t.Errorf("diff is not sorted by path: %q", got)
+		}
+	}},
+	compatCase{"diff of a fresh container prints nothing", func(t *testing.T) {
+		if out := dockerOK(t, "diff", fixture(t, compatCreated)); out != "" {
+			t.Fatalf("diff of a created container printed %q", out)
+		}
+	}},
+	compatCase{"diff of a running container sees a new file", func(t *testing.T) {
+		name := sleeper(t)
+		dockerOK(t, "exec", name, "touch", "/root-file")
+		if got := lines(dockerOK(t, "diff", name)); !slices.Contains(got, "A /root-file") {
+			t.Fatalf("diff of running container: %q, want A /root-file", got)
+		}
+	}},
+	compatCase{"diff of a missing container fails", func(t *testing.T) {
+		wantExit(t, docker("diff", "no-such-container-cmds"), 1)
+	}},
+)
+
+var _ = registerCompat("export",
+	compatCase{"export -o FILE CONTAINER writes its file system, which import reads", func(t *testing.T) {
+		name := exitedWith(t, "echo exported > /hello")
+		f := filepath.Join(t.TempDir(), "fs.tar")
+		if out := dockerOK(t, "export", "-o", f, name); out != "" {
+			t.Fatalf("export -o printed %q", out)
+		}
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fh.Close()
+		names := tarNames(t, fh)
+		for _, want := range []string{"hello", "bin/", "etc/passwd"} {
+			if !slices.Contains(names, want) {
+				t.Fatalf("export lacks %q: %d entries, first %q", want, len(names), names[:min(5, len(names))])
+			}
+		}
+		img := "lumper.local/exported:" + strings.ToLower(name)
+		dockerOK(t, "import", f, img)
+		t.Cleanup(func() { docker("rmi", "-f", img) })
+		if out := dockerOK(t, "run", "--rm", img, "cat", "/hello"); out != "exported\n" {
+			t.Fatalf("imported image: /hello is %q", out)
+		}
+	}},
+	compatCase{"export CONTAINER > FILE of a running container: its snapshot, not /proc", func(t *testing.T) {
+		r := docker("export", fixture(t, compatWeb))
+		wantExit(t, r, 0)
+		names := tarNames(t, strings.NewReader(r.stdout))
+		if !slices.Contains(names, "bin/busybox") && !slices.Contains(names, "bin/sh") {
+			t.Fatalf("export lacks the image's files: %d entries", len(names))
+		}
+		for _, n := range names {
+			if strings.HasPrefix(n, "proc/") && n != "proc/" || strings.HasPrefix(n, "sys/") && n != "sys/" {
+				t.Fatalf("export holds a mount's content: %q", n)
+			}
+		}
+	}},
+)
+
+var _ = registerCompat("load-compressed",
+	compatCase{"save IMAGE | gzip, then load: Docker reads compressed archives", func(t *testing.T) {
+		var gz bytes.Buffer
+		w := gzip.NewWriter(&gz)
+		raw, _ := os.ReadFile(env.images.docker)
+		_, _ = w.Write(raw)
+		_ = w.Close()
+		r := lumperStdin(gz.Bytes(), "load")
+		wantExit(t, r, 0)
+		if !strings.Contains(r.stdout, "Loaded image: docker.io/library/busybox:latest") {
+			t.Fatalf("load printed %q", r.stdout)
+		}
+	}},
+	compatCase{"load -i FILE.tar.bz2", func(t *testing.T) {
+		f := filepath.Join(t.TempDir(), "bb.tar.bz2")
+		_ = os.WriteFile(f, compressed(t, "bzip2"), 0o644)
+		if out := dockerOK(t, "load", "-i", f); !strings.Contains(out, "Loaded image: docker.io/library/busybox:latest") {
+			t.Fatalf("load printed %q", out)
+		}
+	}},
+	compatCase{"load < FILE.tar.zst", func(t *testing.T) {
+		r := lumperStdin(compressed(t, "zstd"), "load", "-q")
+		wantExit(t, r, 0)
+		if !strings.Contains(r.stdout, "busybox") {
+			t.Fatalf("load -q printed %q", r.stdout)
+		}
+	}},
+	compatCase{"load < FILE.tar.xz is refused with the fix", func(t *testing.T) {
+		r := lumperStdin(compressed(t, "xz"), "load")
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "xz -d") {
+			t.Fatalf("stderr %q should say to decompress with xz -d", r.stderr)
+		}
+	}},
+	compatCase{"load of empty input fails", func(t *testing.T) {
+		r := lumperStdin(nil, "load")
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "empty") {
+			t.Fatalf("stderr %q should say the input is empty", r.stderr)
+		}
+	}},
+	compatCase{"import of an empty source fails and makes no image", func(t *testing.T) {
+		img := "lumper.local/empty-import:" + strings.ToLower(uniqueName(t))
+		r := lumperStdin(nil, "import", "-", img)
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "empty") {
+			t.Fatalf("stderr %q should say the input is empty", r.stderr)
+		}
+		if out := docker("images", "-q", img).stdout; strings.TrimSpace(out) != "" {
+			t.Fatalf("an image was made: %q", out)
+		}
+	}},
+)
