@@ -223,3 +223,53 @@ var _ = registerCompat("load-compressed",
 		}
 	}},
 )
+
+// privateRoot is a namespace with busybox loaded and a data root of the
+// test's own, for `system prune`, which removes networks: those of the
+// shared data root belong to the other cases. Its containers use
+// --network none, so no bridge is set up for that data root.
+func privateRoot(t *testing.T) []string {
+	t.Helper()
+	return []string{"--namespace", privateNamespace(t), "--data-root", t.TempDir()}
+}
+
+var _ = registerCompat("system-prune",
+	compatCase{"system prune -f removes stopped containers and unused networks, keeps running ones", func(t *testing.T) {
+		g := privateRoot(t)
+		at := func(args ...string) []string { return append(slices.Clone(g), args...) }
+		up := strings.TrimSpace(dockerOK(t, at("run", "-d", "--network", "none", "--name", "up", "busybox", "sleep", "1000")...))
+		dockerOK(t, at("run", "--network", "none", "--name", "down", "busybox", "true")...)
+		down := strings.TrimSpace(dockerOK(t, at("inspect", "-f", "{{.Id}}", "down")...))
+		dockerOK(t, at("network", "create", "unused-net")...)
+		out := dockerOK(t, at("system", "prune", "-f")...)
+		if !strings.HasPrefix(out, "Deleted Containers:\n") || !strings.Contains(out, down) || strings.Contains(out, up) {
+			t.Fatalf("system prune output %q: want the exited container %s deleted, not the running one", out, down)
+		}
+		if !strings.Contains(out, "\nDeleted Networks:\nunused-net\n") {
+			t.Fatalf("system prune output %q: want unused-net deleted", out)
+		}
+		if last := lines(out)[len(lines(out))-1]; !regexp.MustCompile(`^Total reclaimed space: [0-9.]+k?M?G?B$`).MatchString(last) {
+			t.Fatalf("last line %q, want Total reclaimed space: SIZE", last)
+		}
+		if left := dockerOK(t, at("list", "--format", "{{.Name}}")...); strings.TrimSpace(left) != "up" {
+			t.Fatalf("containers left %q, want only up", left)
+		}
+		if nets := dockerOK(t, at("network", "ls", "--format", "{{.Name}}")...); strings.Contains(nets, "unused-net") {
+			t.Fatalf("networks left %q", nets)
+		}
+	}},
+	compatCase{"system prune -a -f --volumes also removes unused tagged images", func(t *testing.T) {
+		g := privateRoot(t)
+		at := func(args ...string) []string { return append(slices.Clone(g), args...) }
+		if ids := dockerOK(t, at("images", "-q")...); strings.TrimSpace(ids) == "" {
+			t.Fatal("busybox is not loaded")
+		}
+		out := dockerOK(t, at("system", "prune", "-a", "-f", "--volumes")...)
+		if !strings.Contains(out, "Deleted Images:\n") || !strings.Contains(out, "busybox") || !strings.Contains(out, "Total reclaimed space:") {
+			t.Fatalf("system prune -a output %q", out)
+		}
+		if ids := dockerOK(t, at("images", "-q")...); strings.TrimSpace(ids) != "" {
+			t.Fatalf("images left after prune -a: %q", ids)
+		}
+	}},
+)
