@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // exitedWith runs a busybox container named from t that runs script and
@@ -271,5 +272,89 @@ var _ = registerCompat("system-prune",
 		if ids := dockerOK(t, at("images", "-q")...); strings.TrimSpace(ids) != "" {
 			t.Fatalf("images left after prune -a: %q", ids)
 		}
+	}},
+)
+
+// cgroupFile reads a cgroup v1 file of a running container (controller
+// memory, cpu, pids), or skips on a cgroup v2 host.
+func cgroupFile(t *testing.T, name, controller, file string) string {
+	t.Helper()
+	p := filepath.Join("/sys/fs/cgroup", controller, cgroupPathOf(t, name), file)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
+			t.Skipf("cgroup v2 host: %s is cgroup v1's", file)
+		}
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+var _ = registerCompat("update",
+	compatCase{"update -m 128m CONTAINER: the kernel's limit changes at once and survives a restart", func(t *testing.T) {
+		name := sleeper(t, "-m", "64m")
+		if got := cgroupFile(t, name, "memory", "memory.limit_in_bytes"); got != "67108864" {
+			t.Fatalf("memory.limit_in_bytes before: %s", got)
+		}
+		if out := dockerOK(t, "update", "-m", "128m", name); out != name+"\n" {
+			t.Fatalf("update printed %q, want the container's name", out)
+		}
+		if got := cgroupFile(t, name, "memory", "memory.limit_in_bytes"); got != "134217728" {
+			t.Fatalf("memory.limit_in_bytes after update -m 128m: %s", got)
+		}
+		if got := dockerOK(t, "inspect", "-f", "{{.HostConfig.Memory}}", name); got != "134217728\n" {
+			t.Fatalf("inspect HostConfig.Memory %q", got)
+		}
+		dockerOK(t, "restart", "-t", "1", name)
+		if got := cgroupFile(t, name, "memory", "memory.limit_in_bytes"); got != "134217728" {
+			t.Fatalf("memory.limit_in_bytes after restart: %s (the update was not kept)", got)
+		}
+	}},
+	compatCase{"update --cpus 0.5 --pids-limit 50 --cpuset-cpus 0 -c 512 CONTAINER", func(t *testing.T) {
+		name := sleeper(t)
+		dockerOK(t, "update", "--cpus", "0.5", "--pids-limit", "50", "--cpuset-cpus", "0", "-c", "512", name)
+		for _, f := range []struct{ ctl, file, want string }{
+			{"cpu", "cpu.cfs_quota_us", "50000"}, {"cpu", "cpu.shares", "512"},
+			{"pids", "pids.max", "50"}, {"cpuset", "cpuset.cpus", "0"},
+		} {
+			if got := cgroupFile(t, name, f.ctl, f.file); got != f.want {
+				t.Errorf("%s: %s, want %s", f.file, got, f.want)
+			}
+		}
+	}},
+	compatCase{"update -m on a stopped container applies at its next start", func(t *testing.T) {
+		name := uniqueName(t)
+		dockerOK(t, "create", "--name", name, "busybox", "sleep", "1000")
+		rmOnCleanup(t, name)
+		dockerOK(t, "update", "--memory", "96m", name)
+		dockerOK(t, "start", name)
+		if got := cgroupFile(t, name, "memory", "memory.limit_in_bytes"); got != "100663296" {
+			t.Fatalf("memory.limit_in_bytes after start: %s", got)
+		}
+	}},
+	compatCase{"update --restart always: a running container that dies is restarted", func(t *testing.T) {
+		name := uniqueName(t)
+		dockerOK(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'exit 1' USR1; while :; do sleep 0.2; done")
+		rmOnCleanup(t, name)
+		dockerOK(t, "update", "--restart", "always", name)
+		if got := dockerOK(t, "inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name); got != "always\n" {
+			t.Fatalf("restart policy %q", got)
+		}
+		dockerOK(t, "kill", "-s", "USR1", name)
+		eventually(t, 30*time.Second, "the restart monitor restarts the container", func() bool {
+			out := docker("inspect", "-f", "{{.RestartCount}} {{.State.Running}}", name).stdout
+			return strings.HasPrefix(out, "1 true") || strings.HasPrefix(out, "2 true")
+		})
+		dockerOK(t, "update", "--restart", "no", name)
+		if got := dockerOK(t, "inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name); got != "no\n" {
+			t.Fatalf("restart policy after --restart no: %q", got)
+		}
+	}},
+	compatCase{"update without a flag, or with a bad value, fails", func(t *testing.T) {
+		name := fixture(t, compatCreated)
+		wantExit(t, docker("update", name), 1)
+		wantExit(t, docker("update", "-m", "1k", name), 1)
+		wantExit(t, docker("update", "--restart", "sometimes", name), 1)
+		wantExit(t, docker("update", "-m", "64m", "no-such-container-cmds"), 1)
 	}},
 )
