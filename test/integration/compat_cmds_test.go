@@ -6,12 +6,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +358,134 @@ var _ = registerCompat("update",
 		wantExit(t, docker("update", "-m", "1k", name), 1)
 		wantExit(t, docker("update", "--restart", "sometimes", name), 1)
 		wantExit(t, docker("update", "-m", "64m", "no-such-container-cmds"), 1)
+	}},
+)
+
+// eventStream runs `lumper events ARGS...` in the background, its output
+// in a file; read returns what it printed so far. The stream is killed at
+// the end of the test.
+func eventStream(t *testing.T, args ...string) (read func() string, cmd *exec.Cmd) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "events.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd = lumperCmd(append([]string{"events"}, args...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		f.Close()
+	})
+	return func() string {
+		b, _ := os.ReadFile(f.Name())
+		return string(b)
+	}, cmd
+}
+
+// eventsLive waits until a stream filtered on label cmdsevents=tag shows
+// events: containerd subscribes asynchronously, so probe containers are
+// created until one is seen.
+func eventsLive(t *testing.T, read func() string, tag string) {
+	t.Helper()
+	i := 0
+	eventually(t, 20*time.Second, "the event stream to be live", func() bool {
+		i++
+		probe := uniqueName(t) + "-probe" + strconv.Itoa(i)
+		docker("create", "--label", "cmdsevents="+tag, "--name", probe, "busybox", "true")
+		docker("rm", probe)
+		return strings.Contains(read(), "-probe")
+	})
+}
+
+var _ = registerCompat("events",
+	compatCase{"events --filter: run -d, stop, rm show create, start, die, destroy lines", func(t *testing.T) {
+		tag := uniqueName(t)
+		read, _ := eventStream(t, "--filter", "label=cmdsevents="+tag)
+		eventsLive(t, read, tag)
+		name := uniqueName(t)
+		id := strings.TrimSpace(dockerOK(t, "run", "-d", "--label", "cmdsevents="+tag, "--name", name, "busybox", "sleep", "1000"))
+		rmOnCleanup(t, name)
+		dockerOK(t, "stop", "-t", "1", name)
+		dockerOK(t, "rm", name)
+		line := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) container (\w+) ` + id + ` \((.*)\)$`)
+		var actions []string
+		eventually(t, 20*time.Second, "create, start, die and destroy", func() bool {
+			actions = nil
+			for _, l := range lines(read()) {
+				if m := line.FindStringSubmatch(l); m != nil {
+					actions = append(actions, m[2])
+					if !strings.Contains(m[3], "image=busybox") || !strings.Contains(m[3], "name="+name) {
+						t.Fatalf("event attributes %q lack image=busybox, name=%s", m[3], name)
+					}
+					if m[2] == "die" && !strings.Contains(m[3], "exitCode=") {
+						t.Fatalf("die without exitCode: %q", l)
+					}
+				}
+			}
+			return slices.Contains(actions, "destroy")
+		})
+		if want := []string{"create", "start", "die", "destroy"}; !slices.Equal(actions, want) {
+			t.Fatalf("actions %q, want %q; output:\n%s", actions, want, read())
+		}
+	}},
+	compatCase{"events --filter event=die --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'", func(t *testing.T) {
+		tag := uniqueName(t)
+		read, _ := eventStream(t, "--filter", "label=cmdsevents="+tag, "--filter", "event=die", "--filter", "event=create",
+			"--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}")
+		eventsLive(t, read, tag)
+		name := uniqueName(t)
+		rmOnCleanup(t, name)
+		wantExit(t, docker("run", "--label", "cmdsevents="+tag, "--name", name, "busybox", "sh", "-c", "exit 3"), 3)
+		eventually(t, 20*time.Second, "a die line with exit code 3", func() bool {
+			return slices.Contains(lines(read()), "die "+name+" 3")
+		})
+		for _, l := range lines(read()) {
+			if !strings.HasPrefix(l, "die ") && !strings.HasPrefix(l, "create ") {
+				t.Fatalf("event=die/create filter let %q through", l)
+			}
+		}
+	}},
+	compatCase{"events --until TIME ends the stream (containerd keeps no history)", func(t *testing.T) {
+		until := time.Now().Add(3 * time.Second).Format(time.RFC3339Nano)
+		start := time.Now()
+		r := docker("events", "--until", until, "--filter", "container=no-such-container-cmds")
+		wantExit(t, r, 0)
+		if el := time.Since(start); el < 2*time.Second || el > 15*time.Second {
+			t.Fatalf("events --until +3s returned after %v", el)
+		}
+		past := docker("events", "--since", "10m", "--until", "5m")
+		wantExit(t, past, 0)
+		if past.stdout != "" {
+			t.Fatalf("events of the past printed %q", past.stdout)
+		}
+	}},
+	compatCase{"events --filter type=image --format json: tag and delete", func(t *testing.T) {
+		img := "lumper.local/events-" + strings.ToLower(uniqueName(t)) + ":1"
+		read, _ := eventStream(t, "--filter", "type=image", "--filter", "image="+img, "--format", "json")
+		eventually(t, 20*time.Second, "an image tag event", func() bool {
+			docker("tag", "busybox", img)
+			return strings.Contains(read(), `"Action":"tag"`)
+		})
+		dockerOK(t, "rmi", img)
+		eventually(t, 20*time.Second, "an image delete event", func() bool { return strings.Contains(read(), `"Action":"delete"`) })
+		for _, l := range lines(read()) {
+			var e struct {
+				Type, Action string
+				Actor        struct{ ID string }
+				TimeNano     int64 `json:"timeNano"`
+			}
+			if err := json.Unmarshal([]byte(l), &e); err != nil || e.Type != "image" || e.Actor.ID == "" || e.TimeNano == 0 {
+				t.Fatalf("json event %q: %+v, %v", l, e, err)
+			}
+		}
+	}},
+	compatCase{"events --filter bogus=x fails", func(t *testing.T) {
+		wantExit(t, docker("events", "--filter", "bogus=x"), 1)
 	}},
 )

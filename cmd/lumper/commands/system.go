@@ -18,7 +18,7 @@ import (
 func newSystemCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "system", Short: "Manage lumper as a whole", Args: cobra.NoArgs}
 	cmd.AddCommand(newDfCmd(g))
-	cmd.AddCommand(newSystemPruneCmd(g))
+	cmd.AddCommand(newSystemPruneCmd(g), newEventsCmd(g))
 	return cmd
 }
 
