@@ -78,3 +78,17 @@ func TestUnderMount(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterPS(t *testing.T) {
+	out := "UID        PID  PPID  C STIME TTY          TIME CMD\n" +
+		"root         1     0  0 15:23 ?        00:00:20 /sbin/init\n" +
+		"root       412   400  0 15:24 ?        00:00:00 sleep 1000\n" +
+		"root       413   412  0 15:24 ?        00:00:00 sh -c x\n"
+	got, err := FilterPS(out, []uint32{412, 413})
+	if err != nil || len(got) != 3 || got[1] != "root       412   400  0 15:24 ?        00:00:00 sleep 1000" {
+		t.Fatalf("FilterPS: %q, %v", got, err)
+	}
+	if _, err := FilterPS("USER COMMAND\nroot init\n", []uint32{1}); err == nil {
+		t.Fatal("no PID column: want an error")
+	}
+}

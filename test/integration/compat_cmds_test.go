@@ -489,3 +489,43 @@ var _ = registerCompat("events",
 		wantExit(t, docker("events", "--filter", "bogus=x"), 1)
 	}},
 )
+
+var _ = registerCompat("top-ps",
+	compatCase{"top CONTAINER aux: the host's ps, the container's processes only", func(t *testing.T) {
+		name := sleeper(t)
+		out := lines(dockerOK(t, "top", name, "aux"))
+		if len(out) != 2 || !strings.HasPrefix(out[0], "USER") || !strings.Contains(out[0], "%CPU") || !strings.Contains(out[1], "sleep 1000") {
+			t.Fatalf("top aux printed %q, want ps aux's header and the sleep alone", out)
+		}
+	}},
+	compatCase{"top CONTAINER -eo pid,comm", func(t *testing.T) {
+		name := sleeper(t)
+		dockerOK(t, "exec", "-d", name, "sleep", "999")
+		var out []string
+		eventually(t, 10*time.Second, "both processes", func() bool {
+			out = lines(dockerOK(t, "top", name, "-eo", "pid,comm"))
+			return len(out) == 3
+		})
+		if f := strings.Fields(out[0]); !slices.Equal(f, []string{"PID", "COMMAND"}) {
+			t.Fatalf("header %q", out[0])
+		}
+		for _, l := range out[1:] {
+			if f := strings.Fields(l); len(f) != 2 || f[1] != "sleep" {
+				t.Fatalf("row %q, want PID sleep", l)
+			}
+		}
+	}},
+	compatCase{"top CONTAINER -o comm (no PID column) fails", func(t *testing.T) {
+		r := docker("top", sleeper(t), "-o", "comm")
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "PID") {
+			t.Fatalf("stderr %q should say a PID column is needed", r.stderr)
+		}
+	}},
+	compatCase{"top CONTAINER alone keeps lumper's columns", func(t *testing.T) {
+		out := lines(dockerOK(t, "top", sleeper(t)))
+		if f := strings.Fields(out[0]); !slices.Equal(f, []string{"PID", "PPID", "UID", "STAT", "RSS", "COMMAND"}) {
+			t.Fatalf("header %q", out[0])
+		}
+	}},
+)
