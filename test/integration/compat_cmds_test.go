@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -526,6 +527,110 @@ var _ = registerCompat("top-ps",
 		out := lines(dockerOK(t, "top", sleeper(t)))
 		if f := strings.Fields(out[0]); !slices.Equal(f, []string{"PID", "PPID", "UID", "STAT", "RSS", "COMMAND"}) {
 			t.Fatalf("header %q", out[0])
+		}
+	}},
+)
+
+// attachStream runs `lumper attach ARGS...` in the background; out and errb
+// read what it printed so far, and wait waits for its exit code.
+func attachStream(t *testing.T, args ...string) (out, errb func() string, cmd *exec.Cmd) {
+	t.Helper()
+	dir := t.TempDir()
+	fo, _ := os.Create(filepath.Join(dir, "out"))
+	fe, _ := os.Create(filepath.Join(dir, "err"))
+	cmd = lumperCmd(append([]string{"attach"}, args...)...)
+	cmd.Stdout, cmd.Stderr = fo, fe
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	read := func(f *os.File) func() string {
+		return func() string { b, _ := os.ReadFile(f.Name()); return string(b) }
+	}
+	return read(fo), read(fe), cmd
+}
+
+func exitCodeOf(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(30 * time.Second):
+		t.Fatal("attach did not end with the container")
+		return -1
+	}
+}
+
+var _ = registerCompat("attach",
+	compatCase{"attach CONTAINER: its output from now on, stderr apart, and its exit status", func(t *testing.T) {
+		name := uniqueName(t)
+		dockerOK(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
+			"i=0; while [ ! -f /go ]; do echo tick$i; i=$((i+1)); sleep 0.1; done; echo bye >&2; exit 5")
+		rmOnCleanup(t, name)
+		eventually(t, 10*time.Second, "the container to log", func() bool {
+			return strings.Contains(docker("logs", name).stdout, "tick3\n")
+		})
+		out, errb, cmd := attachStream(t, name)
+		eventually(t, 10*time.Second, "attach to show live output", func() bool { return strings.Contains(out(), "tick") })
+		dockerOK(t, "exec", name, "touch", "/go")
+		if code := exitCodeOf(t, cmd); code != 5 {
+			t.Fatalf("attach exited %d, want the container's 5; stderr %q", code, errb())
+		}
+		if strings.Contains(out(), "tick0\n") || strings.Contains(out(), "bye") {
+			t.Fatalf("attach replayed history or mixed stderr into stdout: %q", out())
+		}
+		if errb() != "bye\n" {
+			t.Fatalf("attach stderr %q, want bye", errb())
+		}
+	}},
+	compatCase{"attach CONTAINER forwards Ctrl-C (SIGINT) to it (--sig-proxy default)", func(t *testing.T) {
+		name := uniqueName(t)
+		dockerOK(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
+			"trap 'echo got-int; exit 7' INT; while :; do echo t; sleep 0.1; done")
+		rmOnCleanup(t, name)
+		out, _, cmd := attachStream(t, name)
+		eventually(t, 10*time.Second, "attach to show output", func() bool { return strings.Contains(out(), "t\n") })
+		_ = cmd.Process.Signal(os.Interrupt)
+		if code := exitCodeOf(t, cmd); code != 7 {
+			t.Fatalf("attach exited %d, want 7 (the trap's)", code)
+		}
+		if !strings.Contains(out(), "got-int") {
+			t.Fatalf("the container did not get SIGINT: %q", out())
+		}
+	}},
+	compatCase{"attach --sig-proxy=false: Ctrl-C detaches, the container keeps running", func(t *testing.T) {
+		name := uniqueName(t)
+		dockerOK(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "while :; do echo t; sleep 0.1; done")
+		rmOnCleanup(t, name)
+		out, _, cmd := attachStream(t, "--sig-proxy=false", name)
+		eventually(t, 10*time.Second, "attach to show output", func() bool { return strings.Contains(out(), "t\n") })
+		_ = cmd.Process.Signal(os.Interrupt)
+		if code := exitCodeOf(t, cmd); code != 0 {
+			t.Fatalf("attach exited %d after detaching, want 0", code)
+		}
+		if st := dockerOK(t, "inspect", "-f", "{{.State.Running}}", name); st != "true\n" {
+			t.Fatalf("container running: %q after detaching", st)
+		}
+	}},
+	compatCase{"attach to a stopped container fails", func(t *testing.T) {
+		r := docker("attach", fixture(t, compatExited))
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "not running") {
+			t.Fatalf("stderr %q", r.stderr)
 		}
 	}},
 )
