@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +43,7 @@ their restart policy.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs, o.Out, o.Err = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
-			if cmd.Flags().NFlag() == 0 {
+			if !slices.ContainsFunc(updateFlags, cmd.Flags().Changed) {
 				return usageErrorf(cmd, "give one or more flags: what to update")
 			}
 			if err := o.validate(cmd); err != nil {
@@ -61,6 +62,9 @@ their restart policy.`,
 	f.StringVar(&o.Restart, "restart", "", "restart policy: no, on-failure[:MAX-RETRIES], always, unless-stopped")
 	return cmd
 }
+
+// updateFlags are what update can change: at least one must be given.
+var updateFlags = []string{"memory", "memory-swap", "cpu-shares", "cpus", "cpuset-cpus", "pids-limit", "restart"}
 
 // validate checks the flags before dialing and turns them into the update.
 func (o *UpdateOptions) validate(cmd *cobra.Command) error {
