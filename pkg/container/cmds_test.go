@@ -92,3 +92,16 @@ func TestFilterPS(t *testing.T) {
 		t.Fatal("no PID column: want an error")
 	}
 }
+
+func TestWithoutMounts(t *testing.T) {
+	dests := map[string]bool{"/etc/hosts": true, "/etc/resolv.conf": true, "/proc": true}
+	in := []Change{{"C", "/etc"}, {"A", "/etc/hosts"}, {"A", "/etc/resolv.conf"}, {"C", "/var"}, {"A", "/var/x"}, {"C", "/srv"}}
+	want := []Change{{"C", "/var"}, {"A", "/var/x"}, {"C", "/srv"}}
+	if got := withoutMounts(in, dests); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	in = []Change{{"C", "/etc"}, {"A", "/etc/hosts"}, {"C", "/etc/passwd"}}
+	if got := withoutMounts(in, dests); !reflect.DeepEqual(got, []Change{{"C", "/etc"}, {"C", "/etc/passwd"}}) {
+		t.Errorf("a real change in /etc: got %v", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -57,13 +58,38 @@ func Diff(ctx context.Context, c *client.Client, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the changes of %s: %w", ref, err)
 	}
-	out := changes[:0]
+	return withoutMounts(changes, skip), nil
+}
+
+// withoutMounts drops the changes at or below the mount destinations, and
+// then the directories changed (C) only because a mount point was made in
+// them (runc creates /etc/hosts in the container's upper directory, which
+// copies /etc up): Docker keeps those in a layer of its own, below the
+// container's.
+func withoutMounts(changes []Change, dests map[string]bool) []Change {
+	var out, dropped []Change
 	for _, ch := range changes {
-		if !underMount(ch.Path, skip) {
+		if underMount(ch.Path, dests) {
+			dropped = append(dropped, ch)
+		} else {
 			out = append(out, ch)
 		}
 	}
-	return out, nil
+	below := func(list []Change, dir string) bool {
+		return slices.ContainsFunc(list, func(c Change) bool { return strings.HasPrefix(c.Path, dir+"/") })
+	}
+	for changed := true; changed; {
+		changed = false
+		for i, ch := range out {
+			if ch.Kind == "C" && !below(out, ch.Path) && below(dropped, ch.Path) {
+				dropped = append(dropped, ch)
+				out = slices.Delete(out, i, i+1)
+				changed = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // underMount reports whether p is a mount destination or lies below one.

@@ -122,6 +122,11 @@ var _ = registerCompat("diff",
 			t.Fatalf("diff of a created container printed %q", out)
 		}
 	}},
+	compatCase{"diff of a running container that changed nothing prints nothing", func(t *testing.T) {
+		if out := dockerOK(t, "diff", sleeper(t)); out != "" {
+			t.Fatalf("diff of a fresh running container printed %q", out)
+		}
+	}},
 	compatCase{"diff of a running container sees a new file", func(t *testing.T) {
 		name := sleeper(t)
 		dockerOK(t, "exec", name, "touch", "/root-file")
