@@ -639,3 +639,62 @@ var _ = registerCompat("attach",
 		}
 	}},
 )
+
+var _ = registerCompat("cmds-groups",
+	compatCase{"container port / container diff / container export: the group's verbs", func(t *testing.T) {
+		web := fixture(t, compatWeb)
+		if a, b := dockerOK(t, "port", web), dockerOK(t, "container", "port", web); a != b {
+			t.Fatalf("container port %q != port %q", b, a)
+		}
+		name := exitedWith(t, "touch /grouped")
+		if out := dockerOK(t, "container", "diff", name); !slices.Contains(lines(out), "A /grouped") {
+			t.Fatalf("container diff %q", out)
+		}
+		f := filepath.Join(t.TempDir(), "c.tar")
+		dockerOK(t, "container", "export", "--output", f, name)
+		fh, _ := os.Open(f)
+		defer fh.Close()
+		if !slices.Contains(tarNames(t, fh), "grouped") {
+			t.Fatal("container export lacks /grouped")
+		}
+	}},
+	compatCase{"system events --until TIME", func(t *testing.T) {
+		until := time.Now().Add(time.Second).Format(time.RFC3339Nano)
+		wantExit(t, docker("system", "events", "--until", until), 0)
+	}},
+	compatCase{"update -m 64m C1 C2 prints each container", func(t *testing.T) {
+		a, b := sleeper(t), uniqueName(t)+"-2"
+		dockerOK(t, "run", "-d", "--name", b, "busybox", "sleep", "1000")
+		rmOnCleanup(t, b)
+		if out := dockerOK(t, "update", "-m", "64m", a, b); out != a+"\n"+b+"\n" {
+			t.Fatalf("update printed %q", out)
+		}
+		if got := cgroupFile(t, b, "memory", "memory.limit_in_bytes"); got != "67108864" {
+			t.Fatalf("second container's memory.limit_in_bytes: %s", got)
+		}
+	}},
+	compatCase{"export CONTAINER | gzip | import - IMAGE", func(t *testing.T) {
+		name := exitedWith(t, "echo gz > /gz")
+		r := docker("export", name)
+		wantExit(t, r, 0)
+		var gz bytes.Buffer
+		w := gzip.NewWriter(&gz)
+		_, _ = w.Write([]byte(r.stdout))
+		_ = w.Close()
+		img := "lumper.local/gz-import:" + strings.ToLower(name)
+		t.Cleanup(func() { docker("rmi", "-f", img) })
+		wantExit(t, lumperStdin(gz.Bytes(), "import", "-", img), 0)
+		if out := dockerOK(t, "run", "--rm", img, "cat", "/gz"); out != "gz\n" {
+			t.Fatalf("imported /gz: %q", out)
+		}
+	}},
+	compatCase{"port, diff, export, update, attach of a missing container exit 1", func(t *testing.T) {
+		for _, args := range [][]string{{"port"}, {"diff"}, {"export"}, {"update", "-m", "64m"}, {"attach"}} {
+			r := docker(append(args, "no-such-container-cmds")...)
+			wantExit(t, r, 1)
+			if !strings.Contains(strings.ToLower(r.stderr), "no such container") {
+				t.Errorf("%v: stderr %q", args, r.stderr)
+			}
+		}
+	}},
+)
