@@ -7,9 +7,11 @@ import (
 
 	"github.com/containerd/containerd/api/services/tasks/v1"
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/containers"
 	"github.com/containerd/containerd/v2/core/runtime/restart"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/typeurl/v2"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -57,7 +59,14 @@ func Update(ctx context.Context, c *client.Client, ref string, o UpdateOptions) 
 				return fmt.Errorf("updating the limits of %s: %w", ref, err)
 			}
 		}
-		if err := ctr.Update(ctx, containerd.UpdateContainerOpts(containerd.WithSpec(s))); err != nil {
+		// Only the spec is written: labels the reaper or the restart
+		// monitor set meanwhile are kept.
+		specAny, err := typeurl.MarshalAny(s)
+		if err != nil {
+			return fmt.Errorf("encoding spec of %s: %w", ref, err)
+		}
+		upd := containers.Container{ID: rec.ID, Spec: specAny}
+		if _, err := c.ContainerService().Update(ctx, upd, "spec"); err != nil {
 			return fmt.Errorf("saving the limits of %s: %w", ref, err)
 		}
 	}
