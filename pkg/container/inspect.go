@@ -3,7 +3,6 @@ package container
 import (
 	"context"
 	"fmt"
-	"github.com/lumper/lumper/pkg/logs"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/logs"
 	"github.com/lumper/lumper/pkg/network"
 )
 

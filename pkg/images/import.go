@@ -49,6 +49,11 @@ func Import(ctx context.Context, c *client.Client, r io.Reader, ref string, o Im
 	}
 	defer done(context.WithoutCancel(ctx))
 
+	r, closeR, err := Decompress(r, "rootfs tarball")
+	if err != nil {
+		return images.Image{}, err
+	}
+	defer closeR()
 	cs := c.ContentStore()
 	layer, diffID, err := writeGzipLayer(ctx, cs, r)
 	if err != nil {

@@ -1,8 +1,13 @@
 package images
 
 import (
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,6 +19,7 @@ import (
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/images/archive"
 	"github.com/containerd/platforms"
+	"github.com/klauspost/compress/zstd"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -43,6 +49,11 @@ func Load(ctx context.Context, c *client.Client, r io.Reader) (_ []string, retEr
 	}
 	defer done(context.WithoutCancel(ctx))
 
+	r, closeR, err := Decompress(r, "archive")
+	if err != nil {
+		return nil, err
+	}
+	defer closeR()
 	recs, err := importArchive(ctx, c.ContentStore(), r)
 	if err != nil {
 		return nil, err
@@ -60,6 +71,53 @@ func Load(ctx context.Context, c *client.Client, r io.Reader) (_ []string, retEr
 		names = append(names, img.Name)
 	}
 	return names, nil
+}
+
+// Magic numbers of the compressed streams Docker's load accepts.
+var (
+	magicGzip  = []byte{0x1f, 0x8b}
+	magicBzip2 = []byte("BZh")
+	magicXz    = []byte{0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00}
+	magicZstd  = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// ErrEmptyInput is the error for a load or import that reads no byte.
+var ErrEmptyInput = errors.New("empty input")
+
+// Decompress looks at the first bytes of r and returns the stream
+// uncompressed: gzip, bzip2 and zstd are decompressed as Docker's load does;
+// xz is refused (no decoder among lumper's dependencies) with the fix; an
+// empty stream is ErrEmptyInput. what names the input in errors. done
+// releases the decoder.
+func Decompress(r io.Reader, what string) (io.Reader, func(), error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(len(magicXz))
+	if len(head) == 0 {
+		if err == nil || errors.Is(err, io.EOF) {
+			return nil, nil, fmt.Errorf("reading %s: %w", what, ErrEmptyInput)
+		}
+		return nil, nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	nop := func() {}
+	switch {
+	case bytes.HasPrefix(head, magicGzip):
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading gzip-compressed %s: %w", what, err)
+		}
+		return gz, func() { gz.Close() }, nil
+	case bytes.HasPrefix(head, magicBzip2):
+		return bzip2.NewReader(br), nop, nil
+	case bytes.HasPrefix(head, magicZstd):
+		zr, err := zstd.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading zstd-compressed %s: %w", what, err)
+		}
+		return zr, zr.Close, nil
+	case bytes.HasPrefix(head, magicXz):
+		return nil, nil, fmt.Errorf("%s is xz-compressed, which lumper cannot read: decompress it first (xz -d, or xz -dc FILE | lumper load)", what)
+	}
+	return br, nop, nil
 }
 
 // importArchive writes the blobs of an archive into cs and returns the

@@ -1,11 +1,12 @@
 package logs
 
 import (
-	"github.com/lumper/lumper/pkg/proc"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/lumper/lumper/pkg/proc"
 )
 
 // LoggerPidFile is the file beside a container's log in which lumper-logger

@@ -1,12 +1,13 @@
 package logs
 
 import (
-	"github.com/lumper/lumper/pkg/proc"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/lumper/lumper/pkg/proc"
 )
 
 func TestLoggerPidFile(t *testing.T) {

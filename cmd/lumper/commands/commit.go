@@ -3,12 +3,12 @@ package commands
 import (
 	"context"
 	"fmt"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/commit"
 	"github.com/lumper/lumper/pkg/output"
 )

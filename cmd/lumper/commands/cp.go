@@ -2,12 +2,12 @@ package commands
 
 import (
 	"context"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 )
 

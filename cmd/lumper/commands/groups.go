@@ -32,6 +32,7 @@ func newContainerCmd(g *GlobalOptions) *cobra.Command {
 		newCreateCmd(g), newStartCmd(g), newRestartCmd(g), newKillCmd(g), newWaitCmd(g),
 		newPauseCmd(g), newUnpauseCmd(g), newRenameCmd(g), newCpCmd(g), newContainerPruneCmd(g), newCommitCmd(g))
 	cmd.AddCommand(newInspectCmdOf(g, typeContainer))
+	cmd.AddCommand(newPortCmd(g), newDiffCmd(g), newExportCmd(g), newUpdateCmd(g), newAttachCmd(g))
 	return cmd
 }
 

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"slices"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/images"
 	"github.com/lumper/lumper/pkg/output"
 	"github.com/lumper/lumper/pkg/view"

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/logs"
 )

@@ -2,13 +2,13 @@ package commands
 
 import (
 	"context"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/output"
 	"github.com/lumper/lumper/pkg/view"

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"os"
 	"runtime"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/images"
 	"github.com/lumper/lumper/pkg/logs"

@@ -3,13 +3,13 @@ package commands
 import (
 	"context"
 	"fmt"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/output"
 	"github.com/lumper/lumper/pkg/view"

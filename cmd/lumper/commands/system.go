@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 	"strconv"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/output"
 )
@@ -19,6 +19,7 @@ import (
 func newSystemCmd(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "system", Short: "Manage lumper as a whole", Args: cobra.NoArgs}
 	cmd.AddCommand(newDfCmd(g))
+	cmd.AddCommand(newSystemPruneCmd(g), newEventsCmd(g))
 	return cmd
 }
 

@@ -2,10 +2,10 @@ package commands
 
 import (
 	"context"
-	"github.com/lumper/lumper/pkg/client"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/images"
 )
 

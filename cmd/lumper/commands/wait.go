@@ -3,11 +3,11 @@ package commands
 import (
 	"context"
 	"fmt"
-	"github.com/lumper/lumper/pkg/client"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 )
 
