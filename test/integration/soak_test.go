@@ -25,7 +25,7 @@ type soakCounts map[string]int
 func countSoak(t *testing.T, ids []string) soakCounts {
 	t.Helper()
 	c, ctx := ctd(t)
-	n := soakCounts{}
+	n := soakCounts{"mounts": 0, "netns": 0}
 	n["shims"] = len(procsMatching("containerd-shim-runc-v2", env.address))
 	n["loggers"] = len(procsMatching("lumper-logger", env.dataRoot))
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
