@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +33,12 @@ type NetworkOptions struct {
 	PublishAll bool       // -P: the image's EXPOSE ports on chosen host ports
 	DNS        []string
 	AddHosts   []string
+	Aliases    []string // --network-alias: more names on a user network
 }
+
+// labelNetworkAliases holds a container's --network-alias values
+// (comma-separated).
+const labelNetworkAliases = "lumper.io/network-aliases"
 
 // How a container gets its network. Create checks the network and ports
 // and points the spec at the network namespace NetNSPath(id) and at the
@@ -51,6 +57,12 @@ func prepareNetwork(ctx context.Context, c *client.Client, id string, exposed ma
 		mode = network.Default
 	}
 	labels := map[string]string{client.LabelNetwork: mode}
+	if len(o.Aliases) > 0 {
+		if !network.ResolvesNames(mode) {
+			return nil, nil, api.Invalidf("--network-alias needs a user-defined network (lumper network create): the %s network resolves no names, as Docker's", mode)
+		}
+		labels[labelNetworkAliases] = strings.Join(o.Aliases, ",")
+	}
 	if mode == network.Host {
 		if len(o.Publish) > 0 {
 			return nil, nil, api.Invalidf("-p/--publish needs a bridge network: with --network host the container's ports are the host's")
@@ -120,13 +132,13 @@ func attachNetwork(ctx context.Context, c *client.Client, ctr containerd.Contain
 	}
 	if info.Labels[client.LabelNetNS] != "" {
 		// The last task's network was never released (lumper was killed).
-		detachNetwork(ctx, ctr)
+		detachNetwork(ctx, c, ctr)
 	}
 	ports, err := network.ParsePorts(info.Labels[client.LabelPublish])
 	if err != nil {
 		return err
 	}
-	ep, err := network.NewStore(c.DataRoot, c.CNIPath).Attach(ctx, network.AttachRequest{
+	_, err = network.NewStore(c.DataRoot, c.CNIPath).Attach(ctx, network.AttachRequest{
 		ID:      ctr.ID(),
 		Network: mode,
 		Ports:   ports,
@@ -137,21 +149,21 @@ func attachNetwork(ctx context.Context, c *client.Client, ctr containerd.Contain
 			}
 			return nil
 		},
+		Dir:   dir,
+		Files: files,
+		Peers: networkPeers(c, mode),
 	})
 	if err != nil {
-		return err
+		// Attach released the endpoint; a failure after Record (the files)
+		// leaves labels to clear.
+		detachNetwork(ctx, c, ctr)
 	}
-	files.IP, files.Gateway = ep.IP, ep.Gateway
-	if err := network.WriteFiles(dir, files); err != nil {
-		detachNetwork(ctx, ctr)
-		return err
-	}
-	return nil
+	return err
 }
 
 // detachNetwork releases the network of a container whose task is gone
 // (or never started). Failures are logged: the caller is tearing down.
-func detachNetwork(ctx context.Context, ctr containerd.Container) {
+func detachNetwork(ctx context.Context, c *client.Client, ctr containerd.Container) {
 	ctx = context.WithoutCancel(ctx)
 	cached, err := ctr.Info(ctx, containerd.WithoutRefreshedMetadata)
 	if err == nil {
@@ -176,7 +188,7 @@ func detachNetwork(ctx context.Context, ctr containerd.Container) {
 			return nil
 		}
 		return err
-	})
+	}, networkPeers(c, ep.Network))
 	if err != nil {
 		log.G(ctx).WithError(err).WithField("container", ctr.ID()).Warn("releasing network")
 	}
@@ -201,11 +213,51 @@ func releaseUnrecordedNetwork(ctx context.Context, c *client.Client, id, mode st
 		if cniPath == "" {
 			cniPath = network.DefaultCNIPath
 		}
-		err = network.Detach(ctx, id, network.Endpoint{Network: mode, NetNS: ns, ConfigFile: n.ConfigFile, CNIPath: cniPath}, nil)
+		err = network.Detach(ctx, id, network.Endpoint{Network: mode, NetNS: ns, ConfigFile: n.ConfigFile, CNIPath: cniPath}, nil, nil)
 	}
 	if err != nil {
 		log.G(ctx).WithError(err).WithField("container", id).Warn("releasing network of a start that was killed")
 	}
+}
+
+// networkPeers lists, for the hosts files, the containers of this namespace
+// that hold an address on a user network: their names, aliases and short
+// IDs. nil for a network that resolves no names (the default bridge).
+func networkPeers(c *client.Client, name string) func(context.Context) ([]network.Peer, error) {
+	if !network.ResolvesNames(name) {
+		return nil
+	}
+	return func(ctx context.Context) ([]network.Peer, error) {
+		ctrs, err := NetworkUsers(ctx, c, name)
+		if err != nil {
+			return nil, err
+		}
+		var out []network.Peer
+		for _, ctr := range ctrs {
+			ip := ctr.Labels[client.LabelIP]
+			if ip == "" {
+				continue // not running
+			}
+			out = append(out, network.Peer{
+				ID:    ctr.ID,
+				IP:    ip,
+				Names: peerNames(ctr.ID, ctr.Labels),
+				Hosts: filepath.Join(ContainerDir(c, ctr.ID), "hosts"),
+			})
+		}
+		return out, nil
+	}
+}
+
+// peerNames are the names a container answers to on a user network, as
+// Docker's DNSNames: its name, its aliases, its short ID.
+func peerNames(id string, l map[string]string) []string {
+	var names []string
+	if n := l[client.LabelName]; n != "" {
+		names = append(names, n)
+	}
+	names = append(names, splitList(l[labelNetworkAliases])...)
+	return append(names, client.ShortID(id))
 }
 
 func endpointLabels(ep network.Endpoint) map[string]string {
@@ -343,7 +395,10 @@ func networkSettings(l map[string]string, id string, n *network.Network) api.Net
 	if ns.SandboxKey != "" {
 		ns.SandboxID = id
 	}
-	ep := &api.EndpointSettings{Gateway: ns.Gateway, IPAddress: ns.IPAddress, MacAddress: ns.MacAddress}
+	ep := &api.EndpointSettings{Gateway: ns.Gateway, IPAddress: ns.IPAddress, MacAddress: ns.MacAddress, Aliases: splitList(l[labelNetworkAliases])}
+	if network.ResolvesNames(mode) {
+		ep.DNSNames = peerNames(id, l)
+	}
 	if n != nil {
 		ep.NetworkID = n.ID
 		if ns.IPAddress != "" {

@@ -24,6 +24,7 @@ type NetworkFlags struct {
 	PublishAll bool
 	DNS        []string
 	AddHosts   []string
+	Aliases    []string
 }
 
 func addNetworkFlags(f *pflag.FlagSet, n *NetworkFlags) {
@@ -31,6 +32,9 @@ func addNetworkFlags(f *pflag.FlagSet, n *NetworkFlags) {
 	f.BoolVarP(&n.PublishAll, "publish-all", "P", false, "publish the image's EXPOSE ports on free host ports")
 	f.StringArrayVar(&n.DNS, "dns", nil, "name server for the container (replaces the host's)")
 	f.StringArrayVar(&n.AddHosts, "add-host", nil, "add HOST:IP to /etc/hosts (IP may be host-gateway)")
+	f.StringArrayVar(&n.Aliases, "network-alias", nil, "another name the container answers to on its user network")
+	f.StringArrayVar(&n.Aliases, "net-alias", nil, "alias of --network-alias")
+	_ = f.MarkHidden("net-alias")
 }
 
 // networkOptions checks the network flags before anything is created.
@@ -56,6 +60,12 @@ func (n *NetworkFlags) networkOptions(mode string) (container.NetworkOptions, er
 			return o, err
 		}
 		o.AddHosts = append(o.AddHosts, host+":"+ip)
+	}
+	for _, a := range n.Aliases {
+		if err := network.ParseAlias(a); err != nil {
+			return o, err
+		}
+		o.Aliases = append(o.Aliases, a)
 	}
 	return o, nil
 }
