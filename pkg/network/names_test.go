@@ -46,7 +46,7 @@ func TestUpdateHostsInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)
-	want := "127.0.0.1\tlocalhost\n" + hostsMarker + "\n10.0.0.2\tx\n10.0.0.3\tgone\n"
+	want := "127.0.0.1\tlocalhost\n" + hostsMarker + "\n10.0.0.3\tgone\n10.0.0.2\tx\n" // by ID
 	if string(b) != want {
 		t.Fatalf("got:\n%q\nwant:\n%q", b, want)
 	}
