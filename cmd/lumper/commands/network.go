@@ -72,7 +72,7 @@ func (n *NetworkFlags) networkOptions(mode string) (container.NetworkOptions, er
 
 // NetworkOptions are the flags of the `network` commands.
 type NetworkOptions struct {
-	Global  *GlobalOptions
+	Global   *GlobalOptions
 	Subnet   string
 	Gateway  string
 	IPRange  string
@@ -80,11 +80,11 @@ type NetworkOptions struct {
 	Opts     []string
 	Force    bool
 	Driver   string
-	Labels  []string
-	Quiet   bool
-	NoTrunc bool
-	Format  string
-	Filters []string
+	Labels   []string
+	Quiet    bool
+	NoTrunc  bool
+	Format   string
+	Filters  []string
 }
 
 // newNetworkCmd groups the network verbs: ls, create, rm, inspect.
