@@ -11,6 +11,8 @@ package integration
 
 import (
 	"fmt"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +137,46 @@ func TestNetNamesInspect(t *testing.T) {
 	want := fmt.Sprintf(`["db"] [%q,"db",%q]`, a, id[:12])
 	if got != want {
 		t.Fatalf("inspect aliases and DNS names: %s, want %s", got, want)
+	}
+}
+
+// fmtSscanLastOctet reads the last octet of an IPv4 address.
+func fmtSscanLastOctet(ip string, last *int) (int, error) {
+	var a, b, c int
+	return fmt.Sscanf(ip, "%d.%d.%d.%d", &a, &b, &c, last)
+}
+
+// lumperHostCmd runs a command on the host and returns its output.
+func lumperHostCmd(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+// network prune removes the unused user networks only. Not a compat case:
+// it would remove the networks parallel cases have just created.
+func TestNetworkPrune(t *testing.T) {
+	unused := uniqueName(t) + "-unused"
+	used := uniqueName(t) + "-used"
+	t.Cleanup(func() { lumperRun("network", "rm", unused); lumperRun("network", "rm", used) })
+	lumper(t, "network", "create", unused)
+	lumper(t, "network", "create", used)
+	a := uniqueName(t)
+	rmOnCleanup(t, a)
+	lumper(t, "create", "--name", a, "--network", used, "busybox", "true")
+	out := lumper(t, "network", "prune", "-f")
+	ls := lines(out)
+	if len(ls) < 2 || ls[0] != "Deleted Networks:" || !slices.Contains(ls, unused) || slices.Contains(ls, used) || slices.Contains(ls, "bridge") {
+		t.Fatalf("network prune -f:\n%s", out)
+	}
+	names := lines(lumper(t, "network", "ls", "--format", "{{.Name}}"))
+	if slices.Contains(names, unused) || !slices.Contains(names, used) || !slices.Contains(names, "bridge") {
+		t.Fatalf("network ls after prune: %q", names)
+	}
+	if out := lumper(t, "network", "prune", "-f"); strings.Contains(out, used) {
+		t.Fatalf("second prune: %q", out)
 	}
 }
