@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -178,6 +179,13 @@ func detachNetwork(ctx context.Context, c *client.Client, ctr containerd.Contain
 		}
 		return
 	}
+	// Connected networks first: their DEL runs in the namespace that the
+	// first network's release removes.
+	for _, ex := range extras(info.Labels) {
+		if err := releaseExtra(ctx, c, ctr, info.Labels[client.LabelNetNS], ex, false); err != nil {
+			log.G(ctx).WithError(err).WithField("container", ctr.ID()).Warn("releasing connected network")
+		}
+	}
 	ep, ok := endpointFromLabels(info.Labels)
 	if !ok {
 		return
@@ -242,6 +250,24 @@ func networkPeers(c *client.Client, name string) func(context.Context) ([]networ
 				ID:    ctr.ID,
 				IP:    ip,
 				Names: peerNames(ctr.ID, ctr.Labels),
+				Hosts: filepath.Join(ContainerDir(c, ctr.ID), "hosts"),
+			})
+		}
+		// Containers connected to it (network connect).
+		conn, err := c.ContainerService().List(ctx, "labels."+strconv.Quote(labelExtraPrefix+name))
+		if err != nil {
+			return nil, fmt.Errorf("listing containers connected to %q: %w", name, err)
+		}
+		for _, ctr := range conn {
+			ex, ok := extras(ctr.Labels)[name]
+			if !ok || ex.IP == "" {
+				continue
+			}
+			names := append([]string{ctr.Labels[client.LabelName]}, ex.Aliases...)
+			out = append(out, network.Peer{
+				ID:    ctr.ID,
+				IP:    ex.IP,
+				Names: append(names, client.ShortID(ctr.ID)),
 				Hosts: filepath.Join(ContainerDir(c, ctr.ID), "hosts"),
 			})
 		}
@@ -363,7 +389,11 @@ func AllNetworkUsers(ctx context.Context, c *client.Client, name string) ([]Netw
 		if err != nil {
 			return nil, fmt.Errorf("listing containers on network %q in namespace %q: %w", name, ns, err)
 		}
-		for _, ctr := range ctrs {
+		conn, err := c.ContainerService().List(namespaces.WithNamespace(ctx, ns), "labels."+strconv.Quote(labelExtraPrefix+name))
+		if err != nil {
+			return nil, fmt.Errorf("listing containers connected to %q in namespace %q: %w", name, ns, err)
+		}
+		for _, ctr := range append(ctrs, conn...) {
 			out = append(out, NetworkUser{Namespace: ns, Container: ctr})
 		}
 	}
@@ -413,6 +443,17 @@ func networkSettings(l map[string]string, id string, n *network.Network) api.Net
 		ns.EndpointID = ep.EndpointID
 	}
 	ns.Networks[mode] = ep
+	for name, ex := range extras(l) {
+		e := &api.EndpointSettings{NetworkID: ex.NetworkID, Gateway: ex.Gateway, IPAddress: ex.IP, MacAddress: ex.MAC,
+			Aliases: ex.Aliases, EndpointID: endpointID(id, name)}
+		if ex.IP != "" {
+			e.IPPrefixLen = ex.Prefix
+		}
+		if network.ResolvesNames(name) {
+			e.DNSNames = append(append([]string{l[client.LabelName]}, ex.Aliases...), client.ShortID(id))
+		}
+		ns.Networks[name] = e
+	}
 	return ns
 }
 
@@ -476,5 +517,157 @@ func InspectNetwork(ctx context.Context, c *client.Client, s *network.Store, ref
 		}
 		info.Containers[u.ID] = ep
 	}
+	conn, err := c.ContainerService().List(ctx, "labels."+strconv.Quote(labelExtraPrefix+n.Name))
+	if err != nil {
+		return api.NetworkResource{}, fmt.Errorf("listing containers connected to %q: %w", n.Name, err)
+	}
+	for _, u := range conn {
+		ex, ok := extras(u.Labels)[n.Name]
+		if !ok {
+			continue
+		}
+		ep := api.EndpointResource{Name: u.Labels[client.LabelName], MacAddress: ex.MAC, EndpointID: endpointID(u.ID, n.Name)}
+		if ex.IP != "" {
+			ep.IPv4Address = fmt.Sprintf("%s/%d", ex.IP, n.Prefix())
+		}
+		info.Containers[u.ID] = ep
+	}
 	return info, nil
+}
+
+// labelExtraPrefix + network holds a connected network's endpoint (JSON
+// network.Extra) while the task runs.
+const labelExtraPrefix = "lumper.io/endpoint."
+
+// extras are a container's connected networks, by network name.
+func extras(l map[string]string) map[string]network.Extra {
+	out := map[string]network.Extra{}
+	for k, v := range l {
+		name, ok := strings.CutPrefix(k, labelExtraPrefix)
+		if !ok || v == "" {
+			continue
+		}
+		var ex network.Extra
+		if json.Unmarshal([]byte(v), &ex) == nil && ex.Network == name {
+			out[name] = ex
+		}
+	}
+	return out
+}
+
+// ConnectedNetworks are the networks a container joined with network
+// connect, sorted (ps's NETWORKS and --filter network= add them).
+func ConnectedNetworks(l map[string]string) []string {
+	var out []string
+	for name := range extras(l) {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ConnectNetwork puts a running container on one more network (a new
+// interface, eth1…, in its namespace), with aliases on it.
+func ConnectNetwork(ctx context.Context, c *client.Client, ref, net string, aliases []string) error {
+	ctr, info, err := loadContainer(ctx, c, ref)
+	if err != nil {
+		return err
+	}
+	mode := info.Labels[client.LabelNetwork]
+	if mode == network.Host || mode == network.None {
+		return api.Invalidf("container %s is on the %s network: it cannot be connected to another", ref, mode)
+	}
+	if net == network.Host || net == network.None {
+		return api.Invalidf("a container cannot be connected to the %s network", net)
+	}
+	s := network.NewStore(c.DataRoot, c.CNIPath)
+	n, err := s.Find(net)
+	if err != nil {
+		return err
+	}
+	net = n.Name
+	if mode == "" {
+		mode = network.Default
+	}
+	if _, ok := extras(info.Labels)[net]; ok || mode == net {
+		return api.Invalidf("endpoint with name %s already exists in network %s", info.Labels[client.LabelName], net)
+	}
+	if len(aliases) > 0 && !network.ResolvesNames(net) {
+		return api.Invalidf("--alias needs a user-defined network: the %s network resolves no names, as Docker's", net)
+	}
+	netns := info.Labels[client.LabelNetNS]
+	if netns == "" {
+		return api.Invalidf("container %s is not running: lumper connects running containers only", ref)
+	}
+	used := map[string]bool{"eth0": true}
+	for _, ex := range extras(info.Labels) {
+		used[ex.IfName] = true
+	}
+	ifName := ""
+	for i := 1; ifName == ""; i++ {
+		if name := fmt.Sprintf("eth%d", i); !used[name] {
+			ifName = name
+		}
+	}
+	_, err = s.Connect(ctx, network.ConnectRequest{
+		ID: ctr.ID(), NetNS: netns, Network: net, IfName: ifName, Aliases: aliases,
+		Record: func(ctx context.Context, ex network.Extra) error {
+			b, err := json.Marshal(ex)
+			if err != nil {
+				return err
+			}
+			if _, err := ctr.SetLabels(ctx, map[string]string{labelExtraPrefix + net: string(b)}); err != nil {
+				return fmt.Errorf("recording network of %s: %w", ctr.ID(), err)
+			}
+			return nil
+		},
+		Peers: networkPeers(c, net),
+	})
+	return err
+}
+
+// DisconnectNetwork takes a container off a network it was connected to.
+func DisconnectNetwork(ctx context.Context, c *client.Client, ref, net string) error {
+	ctr, info, err := loadContainer(ctx, c, ref)
+	if err != nil {
+		return err
+	}
+	if n, err := network.NewStore(c.DataRoot, c.CNIPath).Find(net); err == nil {
+		net = n.Name
+	}
+	ex, ok := extras(info.Labels)[net]
+	if !ok {
+		if mode := info.Labels[client.LabelNetwork]; mode == net || mode == "" && net == network.Default {
+			return api.Invalidf("container %s joined %s with --network: lumper disconnects only networks added by 'network connect'", ref, net)
+		}
+		return api.Invalidf("container %s is not connected to network %s", ref, net)
+	}
+	return releaseExtra(ctx, c, ctr, info.Labels[client.LabelNetNS], ex, true)
+}
+
+// releaseExtra runs CNI DEL of a connected network and clears its label.
+func releaseExtra(ctx context.Context, c *client.Client, ctr containerd.Container, netns string, ex network.Extra, ownHosts bool) error {
+	hosts := ""
+	if ownHosts {
+		hosts = filepath.Join(ContainerDir(c, ctr.ID()), "hosts")
+	}
+	return network.Disconnect(ctx, ctr.ID(), netns, ex, hosts, func(ctx context.Context) error {
+		_, err := ctr.SetLabels(ctx, map[string]string{labelExtraPrefix + ex.Network: ""})
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}, networkPeers(c, ex.Network))
+}
+
+func loadContainer(ctx context.Context, c *client.Client, ref string) (containerd.Container, containers.Container, error) {
+	rec, err := client.ResolveContainer(ctx, c.ContainerService(), ref)
+	if err != nil {
+		return nil, containers.Container{}, err
+	}
+	ctr, err := c.LoadContainer(ctx, rec.ID)
+	if err != nil {
+		return nil, containers.Container{}, fmt.Errorf("loading container %s: %w", ref, err)
+	}
+	return ctr, rec, nil
 }

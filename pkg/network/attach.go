@@ -135,7 +135,7 @@ func (s *Store) Attach(ctx context.Context, r AttachRequest) (_ Endpoint, retErr
 	}
 	if r.Dir != "" {
 		files := r.Files
-		files.IP, files.Gateway = ep.IP, ep.Gateway
+		files.IP, files.Gateway, files.Network = ep.IP, ep.Gateway, n.Name
 		if r.Peers != nil {
 			if files.Peers, err = r.Peers(ctx); err != nil {
 				return Endpoint{}, err
@@ -144,7 +144,7 @@ func (s *Store) Attach(ctx context.Context, r AttachRequest) (_ Endpoint, retErr
 		if err := WriteFiles(r.Dir, files); err != nil {
 			return Endpoint{}, err
 		}
-		if err := UpdateHosts(ctx, files.Peers); err != nil {
+		if err := UpdateHosts(ctx, n.Name, files.Peers); err != nil {
 			log.G(ctx).WithError(err).Warn("updating the names of the network's containers")
 		}
 	}
@@ -173,7 +173,7 @@ func Detach(ctx context.Context, id string, ep Endpoint, done func(context.Conte
 			return err
 		}
 	}
-	if err := refreshNetwork(ctx, peers); err != nil {
+	if err := refreshNetwork(ctx, ep.Network, peers); err != nil {
 		log.G(ctx).WithError(err).Warn("updating the names of the network's containers")
 	}
 	return nil

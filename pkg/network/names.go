@@ -28,9 +28,11 @@ import (
 // rewritten in place (write over, then truncate): a rename would leave the
 // container looking at the old file.
 
-// hostsMarker starts the part of a hosts file that lists a network's
-// containers; everything after it is rewritten.
-const hostsMarker = "# lumper: containers on this network (names, aliases, short IDs)"
+// sectionPrefix starts the part of a hosts file that lists one network's
+// containers (names, aliases, short IDs); it runs to the next such line or
+// the end of the file. A container on several networks (network connect)
+// has one section for each.
+const sectionPrefix = "# lumper network "
 
 // Peer is a container holding an address on a network, as the others' hosts
 // files name it.
@@ -47,15 +49,15 @@ func ResolvesNames(network string) bool {
 	return network != "" && !IsBuiltin(network)
 }
 
-// peersSection renders the names of the peers, in a stable order.
-func peersSection(peers []Peer) []byte {
+// peersSection renders the names of a network's peers, in a stable order.
+func peersSection(network string, peers []Peer) []byte {
 	if len(peers) == 0 {
 		return nil
 	}
 	sorted := append([]Peer(nil), peers...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	var b bytes.Buffer
-	b.WriteString(hostsMarker + "\n")
+	b.WriteString(sectionPrefix + network + "\n")
 	for _, p := range sorted {
 		var names []string
 		for _, n := range p.Names {
@@ -80,13 +82,44 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// withPeers replaces the peers section of a hosts file's contents.
-func withPeers(hosts []byte, peers []Peer) []byte {
-	if i := bytes.Index(hosts, []byte(hostsMarker)); i >= 0 {
-		hosts = hosts[:i]
+// withSection replaces one network's section of a hosts file's contents
+// (removes it when peers is empty); the other networks' stay, in order.
+func withSection(hosts []byte, network string, peers []Peer) []byte {
+	var base []byte
+	var names []string
+	sections := map[string][]byte{}
+	cur := ""
+	for _, line := range bytes.SplitAfter(hosts, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if rest, ok := bytes.CutPrefix(line, []byte(sectionPrefix)); ok {
+			cur = strings.TrimSpace(string(rest))
+			if _, seen := sections[cur]; !seen {
+				names = append(names, cur)
+			}
+			sections[cur] = nil
+			continue
+		}
+		if cur == "" {
+			base = append(base, line...)
+		} else {
+			sections[cur] = append(sections[cur], line...)
+		}
 	}
-	out := append([]byte(nil), hosts...)
-	return append(out, peersSection(peers)...)
+	if _, seen := sections[network]; !seen {
+		names = append(names, network)
+	}
+	out := base
+	for _, n := range names {
+		if n == network {
+			out = append(out, peersSection(network, peers)...)
+			continue
+		}
+		out = append(out, sectionPrefix+n+"\n"...)
+		out = append(out, sections[n]...)
+	}
+	return out
 }
 
 // rewriteInPlace replaces a file's contents without replacing the file (a
@@ -111,10 +144,10 @@ func rewriteInPlace(path string, b []byte) error {
 	return nil
 }
 
-// UpdateHosts rewrites the peers section of each peer's hosts file (the
+// UpdateHosts rewrites network's section of each peer's hosts file (the
 // caller holds the network lock). A file that cannot be updated is logged:
 // the others still are.
-func UpdateHosts(ctx context.Context, peers []Peer) error {
+func UpdateHosts(ctx context.Context, network string, peers []Peer) error {
 	var firstErr error
 	for _, p := range peers {
 		if p.Hosts == "" {
@@ -130,7 +163,7 @@ func UpdateHosts(ctx context.Context, peers []Peer) error {
 			}
 			continue
 		}
-		nb := withPeers(old, peers)
+		nb := withSection(old, network, peers)
 		if bytes.Equal(nb, old) {
 			continue
 		}
@@ -146,7 +179,7 @@ func UpdateHosts(ctx context.Context, peers []Peer) error {
 
 // refreshNetwork lists the network's running containers and rewrites their
 // hosts files; the caller holds the network lock.
-func refreshNetwork(ctx context.Context, peers func(context.Context) ([]Peer, error)) error {
+func refreshNetwork(ctx context.Context, network string, peers func(context.Context) ([]Peer, error)) error {
 	if peers == nil {
 		return nil
 	}
@@ -154,7 +187,7 @@ func refreshNetwork(ctx context.Context, peers func(context.Context) ([]Peer, er
 	if err != nil {
 		return err
 	}
-	return UpdateHosts(ctx, ps)
+	return UpdateHosts(ctx, network, ps)
 }
 
 // ParseAlias checks a --network-alias value: a host name (it goes into

@@ -180,3 +180,67 @@ func TestNetworkPrune(t *testing.T) {
 		t.Fatalf("second prune: %q", out)
 	}
 }
+
+// network connect adds an interface on another network to a running
+// container: names resolve both ways on it, inspect and ps show both
+// networks; disconnect (and the end of the task) release it.
+func TestNetworkConnect(t *testing.T) {
+	n1, _ := newNetwork(t)
+	n2 := n1 + "-2"
+	t.Cleanup(func() { lumperRun("network", "rm", n2) })
+	lumper(t, "network", "create", n2)
+	a := uniqueName(t) + "-a"
+	b := uniqueName(t) + "-b"
+	rmOnCleanup(t, a)
+	rmOnCleanup(t, b)
+	lumper(t, "run", "-d", "--name", a, "--network", n1, "busybox", "sleep", "600")
+	lumper(t, "run", "-d", "--name", b, "--network", n2, "busybox", "sleep", "600")
+	if got := resolve(t, b, a); got != "" {
+		t.Fatalf("before connect, %s resolves %s to %s", b, a, got)
+	}
+	lumper(t, "network", "connect", "--alias", "joined", n2, a)
+	ip := strings.TrimSpace(inspectF(t, fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, n2), a))
+	if ip == "" {
+		t.Fatal("inspect shows no address on the connected network")
+	}
+	if out := lumper(t, "exec", a, "ip", "-4", "-o", "addr", "show", "eth1"); !strings.Contains(out, ip+"/") {
+		t.Fatalf("eth1 of %s: %s, want %s", a, out, ip)
+	}
+	for _, name := range []string{a, "joined"} {
+		if got := resolve(t, b, name); got != ip {
+			t.Fatalf("%s resolves %s to %q, want %s", b, name, got, ip)
+		}
+	}
+	if got := resolve(t, a, b); got != inspectNet(t, b).IPAddress {
+		t.Fatalf("connected %s resolves %s to %q", a, b, got)
+	}
+	if out := strings.TrimSpace(lumper(t, "ps", "--filter", "name="+a, "--format", "{{.Networks}}")); out != n1+","+n2 {
+		t.Fatalf("ps .Networks = %q", out)
+	}
+	if out := lumper(t, "ps", "-q", "--filter", "network="+n2); len(lines(out)) != 2 {
+		t.Fatalf("ps --filter network=%s: %q", n2, out)
+	}
+	mustFail(t, 1, "network", "connect", n2, a)    // already there
+	mustFail(t, 1, "network", "disconnect", n1, a) // its run --network
+	mustFail(t, 1, "network", "rm", n2)            // in use by a connected container
+	lumper(t, "network", "disconnect", n2, a)
+	if got := resolve(t, b, a); got != "" {
+		t.Fatalf("after disconnect %s resolves %s to %s", b, a, got)
+	}
+	if r := lumperRun("exec", a, "ip", "link", "show", "eth1"); r.code == 0 {
+		t.Fatalf("eth1 still there after disconnect: %s", r.stdout)
+	}
+	// Connected again, then stopped: the task's end releases it.
+	lumper(t, "network", "connect", n2, a)
+	lumper(t, "stop", "-t", "1", a)
+	if got := resolve(t, b, a); got != "" {
+		t.Fatalf("after stop %s resolves %s to %s", b, a, got)
+	}
+	if out := strings.TrimSpace(inspectF(t, "{{len .NetworkSettings.Networks}}", a)); out != "1" {
+		t.Fatalf("stopped: %s networks in inspect", out)
+	}
+	r := mustFail(t, 1, "network", "connect", n2, a)
+	if !strings.Contains(r.stderr, "not running") {
+		t.Fatalf("connect of a stopped container: %s", r)
+	}
+}

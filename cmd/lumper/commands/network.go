@@ -79,6 +79,7 @@ type NetworkOptions struct {
 	Internal bool
 	Opts     []string
 	Force    bool
+	Aliases  []string
 	Driver   string
 	Labels   []string
 	Quiet    bool
@@ -94,7 +95,8 @@ func newNetworkCmd(g *GlobalOptions) *cobra.Command {
 		Short: "Manage container networks (bridge networks through CNI)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newNetworkLsCmd(g), newNetworkCreateCmd(g), newNetworkRmCmd(g), newInspectCmdOf(g, typeNetwork), newNetworkPruneCmd(g))
+	cmd.AddCommand(newNetworkLsCmd(g), newNetworkCreateCmd(g), newNetworkRmCmd(g), newInspectCmdOf(g, typeNetwork), newNetworkPruneCmd(g),
+		newNetworkConnectCmd(g), newNetworkDisconnectCmd(g))
 	return cmd
 }
 
@@ -362,4 +364,44 @@ func removeNetwork(ctx context.Context, c *client.Client, s *network.Store, ref 
 // networks is the data root's network store.
 func (g *GlobalOptions) networks() *network.Store {
 	return network.NewStore(g.DataRoot, g.CNIPath)
+}
+
+func newNetworkConnectCmd(g *GlobalOptions) *cobra.Command {
+	o := &NetworkOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "connect [OPTIONS] NETWORK CONTAINER",
+		Short: "Connect a running container to one more network (a new interface in its namespace)",
+		Example: `  lumper network connect backend web
+  lumper network connect --alias api backend web`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, a := range o.Aliases {
+				if err := network.ParseAlias(a); err != nil {
+					return usageErrorf(cmd, "%s", strings.Replace(describe(err), "--network-alias", "--alias", 1))
+				}
+			}
+			return o.Global.withClient(cmd.Context(), func(ctx context.Context, c *client.Client) error {
+				return container.ConnectNetwork(ctx, c, args[1], args[0], o.Aliases)
+			})
+		},
+	}
+	cmd.Flags().StringArrayVar(&o.Aliases, "alias", nil, "another name the container answers to on this network")
+	return cmd
+}
+
+func newNetworkDisconnectCmd(g *GlobalOptions) *cobra.Command {
+	o := &NetworkOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:     "disconnect [OPTIONS] NETWORK CONTAINER",
+		Short:   "Disconnect a container from a network it was connected to",
+		Example: `  lumper network disconnect backend web`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.Global.withClient(cmd.Context(), func(ctx context.Context, c *client.Client) error {
+				return container.DisconnectNetwork(ctx, c, args[1], args[0])
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "accepted for Docker habits")
+	return cmd
 }
