@@ -153,4 +153,57 @@ var _ = registerCompat("netnames",
 		wantEqual(t, "run", strings.TrimSpace(dockerOK(t, "run", "--rm", "--network", name, "busybox", "echo", "ok")), "ok")
 		wantExit(t, docker("network", "create", name+"y"), 1)
 	}},
+	compatCase{"network connect NET CONTAINER: eth1 with an address on NET, shown by inspect", func(t *testing.T) {
+		n1, _ := newNetwork(t, "--subnet", nextSubnet())
+		n2 := n1 + "-2"
+		t.Cleanup(func() { docker("network", "rm", n2) })
+		dockerOK(t, "network", "create", "--subnet", nextSubnet(), n2)
+		a := runOn(t, n1, "")
+		dockerOK(t, "network", "connect", n2, a)
+		ip := inspectF(t, "{{(index .NetworkSettings.Networks \""+n2+"\").IPAddress}}", a)
+		if out := dockerOK(t, "exec", a, "ip", "-4", "-o", "addr", "show", "eth1"); ip == "" || !strings.Contains(out, ip+"/") {
+			t.Fatalf("eth1: %q, inspect: %q", out, ip)
+		}
+	}},
+	compatCase{"network connect --alias x NET CONTAINER: NET's containers resolve x", func(t *testing.T) {
+		n1, _ := newNetwork(t, "--subnet", nextSubnet())
+		n2 := n1 + "-2"
+		t.Cleanup(func() { docker("network", "rm", n2) })
+		dockerOK(t, "network", "create", "--subnet", nextSubnet(), n2)
+		a := runOn(t, n1, "-a")
+		b := runOn(t, n2, "-b")
+		dockerOK(t, "network", "connect", "--alias", "x", n2, a)
+		wantEqual(t, "x", resolve(t, b, "x"), inspectF(t, "{{(index .NetworkSettings.Networks \""+n2+"\").IPAddress}}", a))
+	}},
+	compatCase{"network disconnect NET CONTAINER: the name stops resolving on NET", func(t *testing.T) {
+		n1, _ := newNetwork(t, "--subnet", nextSubnet())
+		n2 := n1 + "-2"
+		t.Cleanup(func() { docker("network", "rm", n2) })
+		dockerOK(t, "network", "create", "--subnet", nextSubnet(), n2)
+		a := runOn(t, n1, "-a")
+		b := runOn(t, n2, "-b")
+		dockerOK(t, "network", "connect", n2, a)
+		if resolve(t, b, a) == "" {
+			t.Fatal("does not resolve once connected")
+		}
+		dockerOK(t, "network", "disconnect", n2, a)
+		if got := resolve(t, b, a); got != "" {
+			t.Fatalf("resolves to %s after disconnect", got)
+		}
+		wantEqual(t, "networks", inspectF(t, "{{len .NetworkSettings.Networks}}", a), "1")
+	}},
+	compatCase{"network connect NET CONTAINER twice exits 1", func(t *testing.T) {
+		n1, _ := newNetwork(t, "--subnet", nextSubnet())
+		a := runOn(t, n1, "")
+		r := docker("network", "connect", n1, a)
+		wantExit(t, r, 1)
+		if !strings.Contains(r.stderr, "already exists in network") {
+			t.Fatalf("stderr: %s", r.stderr)
+		}
+	}},
+	compatCase{"network disconnect of a network the container is not on exits 1", func(t *testing.T) {
+		n1, _ := newNetwork(t, "--subnet", nextSubnet())
+		a := runOn(t, n1, "")
+		wantExit(t, docker("network", "disconnect", "bridge", a), 1)
+	}},
 )
