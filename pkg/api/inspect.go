@@ -252,6 +252,7 @@ type IPAM struct {
 // IPAMConfig is one of a network's subnets.
 type IPAMConfig struct {
 	Subnet  string `json:"Subnet,omitempty"`
+	IPRange string `json:"IPRange,omitempty"`
 	Gateway string `json:"Gateway,omitempty"`
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +34,12 @@ type NetworkOptions struct {
 	PublishAll bool       // -P: the image's EXPOSE ports on chosen host ports
 	DNS        []string
 	AddHosts   []string
+	Aliases    []string // --network-alias: more names on a user network
 }
+
+// labelNetworkAliases holds a container's --network-alias values
+// (comma-separated).
+const labelNetworkAliases = "lumper.io/network-aliases"
 
 // How a container gets its network. Create checks the network and ports
 // and points the spec at the network namespace NetNSPath(id) and at the
@@ -51,6 +58,12 @@ func prepareNetwork(ctx context.Context, c *client.Client, id string, exposed ma
 		mode = network.Default
 	}
 	labels := map[string]string{client.LabelNetwork: mode}
+	if len(o.Aliases) > 0 {
+		if !network.ResolvesNames(mode) {
+			return nil, nil, api.Invalidf("--network-alias needs a user-defined network (lumper network create): the %s network resolves no names, as Docker's", mode)
+		}
+		labels[labelNetworkAliases] = strings.Join(o.Aliases, ",")
+	}
 	if mode == network.Host {
 		if len(o.Publish) > 0 {
 			return nil, nil, api.Invalidf("-p/--publish needs a bridge network: with --network host the container's ports are the host's")
@@ -120,13 +133,13 @@ func attachNetwork(ctx context.Context, c *client.Client, ctr containerd.Contain
 	}
 	if info.Labels[client.LabelNetNS] != "" {
 		// The last task's network was never released (lumper was killed).
-		detachNetwork(ctx, ctr)
+		detachNetwork(ctx, c, ctr)
 	}
 	ports, err := network.ParsePorts(info.Labels[client.LabelPublish])
 	if err != nil {
 		return err
 	}
-	ep, err := network.NewStore(c.DataRoot, c.CNIPath).Attach(ctx, network.AttachRequest{
+	_, err = network.NewStore(c.DataRoot, c.CNIPath).Attach(ctx, network.AttachRequest{
 		ID:      ctr.ID(),
 		Network: mode,
 		Ports:   ports,
@@ -137,21 +150,21 @@ func attachNetwork(ctx context.Context, c *client.Client, ctr containerd.Contain
 			}
 			return nil
 		},
+		Dir:   dir,
+		Files: files,
+		Peers: networkPeers(c, mode),
 	})
 	if err != nil {
-		return err
+		// Attach released the endpoint; a failure after Record (the files)
+		// leaves labels to clear.
+		detachNetwork(ctx, c, ctr)
 	}
-	files.IP, files.Gateway = ep.IP, ep.Gateway
-	if err := network.WriteFiles(dir, files); err != nil {
-		detachNetwork(ctx, ctr)
-		return err
-	}
-	return nil
+	return err
 }
 
 // detachNetwork releases the network of a container whose task is gone
 // (or never started). Failures are logged: the caller is tearing down.
-func detachNetwork(ctx context.Context, ctr containerd.Container) {
+func detachNetwork(ctx context.Context, c *client.Client, ctr containerd.Container) {
 	ctx = context.WithoutCancel(ctx)
 	cached, err := ctr.Info(ctx, containerd.WithoutRefreshedMetadata)
 	if err == nil {
@@ -166,6 +179,13 @@ func detachNetwork(ctx context.Context, ctr containerd.Container) {
 		}
 		return
 	}
+	// Connected networks first: their DEL runs in the namespace that the
+	// first network's release removes.
+	for _, ex := range extras(info.Labels) {
+		if err := releaseExtra(ctx, c, ctr, info.Labels[client.LabelNetNS], ex, false); err != nil {
+			log.G(ctx).WithError(err).WithField("container", ctr.ID()).Warn("releasing connected network")
+		}
+	}
 	ep, ok := endpointFromLabels(info.Labels)
 	if !ok {
 		return
@@ -176,7 +196,7 @@ func detachNetwork(ctx context.Context, ctr containerd.Container) {
 			return nil
 		}
 		return err
-	})
+	}, networkPeers(c, ep.Network))
 	if err != nil {
 		log.G(ctx).WithError(err).WithField("container", ctr.ID()).Warn("releasing network")
 	}
@@ -201,11 +221,69 @@ func releaseUnrecordedNetwork(ctx context.Context, c *client.Client, id, mode st
 		if cniPath == "" {
 			cniPath = network.DefaultCNIPath
 		}
-		err = network.Detach(ctx, id, network.Endpoint{Network: mode, NetNS: ns, ConfigFile: n.ConfigFile, CNIPath: cniPath}, nil)
+		err = network.Detach(ctx, id, network.Endpoint{Network: mode, NetNS: ns, ConfigFile: n.ConfigFile, CNIPath: cniPath}, nil, nil)
 	}
 	if err != nil {
 		log.G(ctx).WithError(err).WithField("container", id).Warn("releasing network of a start that was killed")
 	}
+}
+
+// networkPeers lists, for the hosts files, the containers of this namespace
+// that hold an address on a user network: their names, aliases and short
+// IDs. nil for a network that resolves no names (the default bridge).
+func networkPeers(c *client.Client, name string) func(context.Context) ([]network.Peer, error) {
+	if !network.ResolvesNames(name) {
+		return nil
+	}
+	return func(ctx context.Context) ([]network.Peer, error) {
+		ctrs, err := NetworkUsers(ctx, c, name)
+		if err != nil {
+			return nil, err
+		}
+		var out []network.Peer
+		for _, ctr := range ctrs {
+			ip := ctr.Labels[client.LabelIP]
+			if ip == "" {
+				continue // not running
+			}
+			out = append(out, network.Peer{
+				ID:    ctr.ID,
+				IP:    ip,
+				Names: peerNames(ctr.ID, ctr.Labels),
+				Hosts: filepath.Join(ContainerDir(c, ctr.ID), "hosts"),
+			})
+		}
+		// Containers connected to it (network connect).
+		conn, err := c.ContainerService().List(ctx, "labels."+strconv.Quote(labelExtraPrefix+name))
+		if err != nil {
+			return nil, fmt.Errorf("listing containers connected to %q: %w", name, err)
+		}
+		for _, ctr := range conn {
+			ex, ok := extras(ctr.Labels)[name]
+			if !ok || ex.IP == "" {
+				continue
+			}
+			names := append([]string{ctr.Labels[client.LabelName]}, ex.Aliases...)
+			out = append(out, network.Peer{
+				ID:    ctr.ID,
+				IP:    ex.IP,
+				Names: append(names, client.ShortID(ctr.ID)),
+				Hosts: filepath.Join(ContainerDir(c, ctr.ID), "hosts"),
+			})
+		}
+		return out, nil
+	}
+}
+
+// peerNames are the names a container answers to on a user network, as
+// Docker's DNSNames: its name, its aliases, its short ID.
+func peerNames(id string, l map[string]string) []string {
+	var names []string
+	if n := l[client.LabelName]; n != "" {
+		names = append(names, n)
+	}
+	names = append(names, splitList(l[labelNetworkAliases])...)
+	return append(names, client.ShortID(id))
 }
 
 func endpointLabels(ep network.Endpoint) map[string]string {
@@ -311,7 +389,11 @@ func AllNetworkUsers(ctx context.Context, c *client.Client, name string) ([]Netw
 		if err != nil {
 			return nil, fmt.Errorf("listing containers on network %q in namespace %q: %w", name, ns, err)
 		}
-		for _, ctr := range ctrs {
+		conn, err := c.ContainerService().List(namespaces.WithNamespace(ctx, ns), "labels."+strconv.Quote(labelExtraPrefix+name))
+		if err != nil {
+			return nil, fmt.Errorf("listing containers connected to %q in namespace %q: %w", name, ns, err)
+		}
+		for _, ctr := range append(ctrs, conn...) {
 			out = append(out, NetworkUser{Namespace: ns, Container: ctr})
 		}
 	}
@@ -343,7 +425,10 @@ func networkSettings(l map[string]string, id string, n *network.Network) api.Net
 	if ns.SandboxKey != "" {
 		ns.SandboxID = id
 	}
-	ep := &api.EndpointSettings{Gateway: ns.Gateway, IPAddress: ns.IPAddress, MacAddress: ns.MacAddress}
+	ep := &api.EndpointSettings{Gateway: ns.Gateway, IPAddress: ns.IPAddress, MacAddress: ns.MacAddress, Aliases: splitList(l[labelNetworkAliases])}
+	if network.ResolvesNames(mode) {
+		ep.DNSNames = peerNames(id, l)
+	}
 	if n != nil {
 		ep.NetworkID = n.ID
 		if ns.IPAddress != "" {
@@ -358,6 +443,17 @@ func networkSettings(l map[string]string, id string, n *network.Network) api.Net
 		ns.EndpointID = ep.EndpointID
 	}
 	ns.Networks[mode] = ep
+	for name, ex := range extras(l) {
+		e := &api.EndpointSettings{NetworkID: ex.NetworkID, Gateway: ex.Gateway, IPAddress: ex.IP, MacAddress: ex.MAC,
+			Aliases: ex.Aliases, EndpointID: endpointID(id, name)}
+		if ex.IP != "" {
+			e.IPPrefixLen = ex.Prefix
+		}
+		if network.ResolvesNames(name) {
+			e.DNSNames = append(append([]string{l[client.LabelName]}, ex.Aliases...), client.ShortID(id))
+		}
+		ns.Networks[name] = e
+	}
 	return ns
 }
 
@@ -421,5 +517,157 @@ func InspectNetwork(ctx context.Context, c *client.Client, s *network.Store, ref
 		}
 		info.Containers[u.ID] = ep
 	}
+	conn, err := c.ContainerService().List(ctx, "labels."+strconv.Quote(labelExtraPrefix+n.Name))
+	if err != nil {
+		return api.NetworkResource{}, fmt.Errorf("listing containers connected to %q: %w", n.Name, err)
+	}
+	for _, u := range conn {
+		ex, ok := extras(u.Labels)[n.Name]
+		if !ok {
+			continue
+		}
+		ep := api.EndpointResource{Name: u.Labels[client.LabelName], MacAddress: ex.MAC, EndpointID: endpointID(u.ID, n.Name)}
+		if ex.IP != "" {
+			ep.IPv4Address = fmt.Sprintf("%s/%d", ex.IP, n.Prefix())
+		}
+		info.Containers[u.ID] = ep
+	}
 	return info, nil
+}
+
+// labelExtraPrefix + network holds a connected network's endpoint (JSON
+// network.Extra) while the task runs.
+const labelExtraPrefix = "lumper.io/endpoint."
+
+// extras are a container's connected networks, by network name.
+func extras(l map[string]string) map[string]network.Extra {
+	out := map[string]network.Extra{}
+	for k, v := range l {
+		name, ok := strings.CutPrefix(k, labelExtraPrefix)
+		if !ok || v == "" {
+			continue
+		}
+		var ex network.Extra
+		if json.Unmarshal([]byte(v), &ex) == nil && ex.Network == name {
+			out[name] = ex
+		}
+	}
+	return out
+}
+
+// ConnectedNetworks are the networks a container joined with network
+// connect, sorted (ps's NETWORKS and --filter network= add them).
+func ConnectedNetworks(l map[string]string) []string {
+	var out []string
+	for name := range extras(l) {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ConnectNetwork puts a running container on one more network (a new
+// interface, eth1…, in its namespace), with aliases on it.
+func ConnectNetwork(ctx context.Context, c *client.Client, ref, net string, aliases []string) error {
+	ctr, info, err := loadContainer(ctx, c, ref)
+	if err != nil {
+		return err
+	}
+	mode := info.Labels[client.LabelNetwork]
+	if mode == network.Host || mode == network.None {
+		return api.Invalidf("container %s is on the %s network: it cannot be connected to another", ref, mode)
+	}
+	if net == network.Host || net == network.None {
+		return api.Invalidf("a container cannot be connected to the %s network", net)
+	}
+	s := network.NewStore(c.DataRoot, c.CNIPath)
+	n, err := s.Find(net)
+	if err != nil {
+		return err
+	}
+	net = n.Name
+	if mode == "" {
+		mode = network.Default
+	}
+	if _, ok := extras(info.Labels)[net]; ok || mode == net {
+		return api.Invalidf("endpoint with name %s already exists in network %s", info.Labels[client.LabelName], net)
+	}
+	if len(aliases) > 0 && !network.ResolvesNames(net) {
+		return api.Invalidf("--alias needs a user-defined network: the %s network resolves no names, as Docker's", net)
+	}
+	netns := info.Labels[client.LabelNetNS]
+	if netns == "" {
+		return api.Invalidf("container %s is not running: lumper connects running containers only", ref)
+	}
+	used := map[string]bool{"eth0": true}
+	for _, ex := range extras(info.Labels) {
+		used[ex.IfName] = true
+	}
+	ifName := ""
+	for i := 1; ifName == ""; i++ {
+		if name := fmt.Sprintf("eth%d", i); !used[name] {
+			ifName = name
+		}
+	}
+	_, err = s.Connect(ctx, network.ConnectRequest{
+		ID: ctr.ID(), NetNS: netns, Network: net, IfName: ifName, Aliases: aliases,
+		Record: func(ctx context.Context, ex network.Extra) error {
+			b, err := json.Marshal(ex)
+			if err != nil {
+				return err
+			}
+			if _, err := ctr.SetLabels(ctx, map[string]string{labelExtraPrefix + net: string(b)}); err != nil {
+				return fmt.Errorf("recording network of %s: %w", ctr.ID(), err)
+			}
+			return nil
+		},
+		Peers: networkPeers(c, net),
+	})
+	return err
+}
+
+// DisconnectNetwork takes a container off a network it was connected to.
+func DisconnectNetwork(ctx context.Context, c *client.Client, ref, net string) error {
+	ctr, info, err := loadContainer(ctx, c, ref)
+	if err != nil {
+		return err
+	}
+	if n, err := network.NewStore(c.DataRoot, c.CNIPath).Find(net); err == nil {
+		net = n.Name
+	}
+	ex, ok := extras(info.Labels)[net]
+	if !ok {
+		if mode := info.Labels[client.LabelNetwork]; mode == net || mode == "" && net == network.Default {
+			return api.Invalidf("container %s joined %s with --network: lumper disconnects only networks added by 'network connect'", ref, net)
+		}
+		return api.Invalidf("container %s is not connected to network %s", ref, net)
+	}
+	return releaseExtra(ctx, c, ctr, info.Labels[client.LabelNetNS], ex, true)
+}
+
+// releaseExtra runs CNI DEL of a connected network and clears its label.
+func releaseExtra(ctx context.Context, c *client.Client, ctr containerd.Container, netns string, ex network.Extra, ownHosts bool) error {
+	hosts := ""
+	if ownHosts {
+		hosts = filepath.Join(ContainerDir(c, ctr.ID()), "hosts")
+	}
+	return network.Disconnect(ctx, ctr.ID(), netns, ex, hosts, func(ctx context.Context) error {
+		_, err := ctr.SetLabels(ctx, map[string]string{labelExtraPrefix + ex.Network: ""})
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}, networkPeers(c, ex.Network))
+}
+
+func loadContainer(ctx context.Context, c *client.Client, ref string) (containerd.Container, containers.Container, error) {
+	rec, err := client.ResolveContainer(ctx, c.ContainerService(), ref)
+	if err != nil {
+		return nil, containers.Container{}, err
+	}
+	ctr, err := c.LoadContainer(ctx, rec.ID)
+	if err != nil {
+		return nil, containers.Container{}, fmt.Errorf("loading container %s: %w", ref, err)
+	}
+	return ctr, rec, nil
 }

@@ -112,6 +112,7 @@ func psContainer(r api.ContainerInfo, rec containers.Container) view.Container {
 	default:
 		v.Networks = []string{n}
 	}
+	v.Networks = append(v.Networks, ConnectedNetworks(rec.Labels)...)
 	return v
 }
 

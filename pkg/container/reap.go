@@ -150,7 +150,7 @@ func reapTask(ctx context.Context, c *client.Client, ctr containerd.Container, t
 	if err != nil || !deleted {
 		return err
 	}
-	detachNetwork(ctx, ctr)
+	detachNetwork(ctx, c, ctr)
 	if !recorded {
 		recordExit(ctx, ctr, st.ExitCode(), st.ExitTime(), oom)
 	}

@@ -187,7 +187,7 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 // status, as in Docker).
 func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Container, remove bool, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	detachNetwork(ctx, ctr)
+	detachNetwork(ctx, c, ctr)
 	serr := startError(err)
 	var se *api.StatusError
 	if errors.As(serr, &se) {

@@ -159,7 +159,7 @@ func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Conta
 	if err := c.ReleaseName(ctx, labels[client.LabelName]); err != nil {
 		return err
 	}
-	detachNetwork(ctx, ctr)
+	detachNetwork(ctx, c, ctr)
 	releaseUnrecordedNetwork(ctx, c, ctr.ID(), labels[client.LabelNetwork])
 	if err := ctr.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("deleting container %s: %w", ctr.ID(), err)

@@ -40,6 +40,15 @@ type AttachRequest struct {
 	// Record stores the endpoint (the container's labels); it is called
 	// under the network lock so that the next Busy sees the ports.
 	Record func(context.Context, Endpoint) error
+	// Dir and Files: the container's hosts, hostname and resolv.conf, written
+	// into Dir under the network lock once the address is known (Files' IP,
+	// Gateway and Peers are filled here).
+	Dir   string
+	Files Files
+	// Peers lists the containers running on the network, this one
+	// included once recorded; nil on a network that resolves no names.
+	// Their hosts files are rewritten with each other's names.
+	Peers func(context.Context) ([]Peer, error)
 }
 
 // Attach creates the container's network namespace at NetNSPath(ID), runs
@@ -124,14 +133,30 @@ func (s *Store) Attach(ctx context.Context, r AttachRequest) (_ Endpoint, retErr
 	if err := r.Record(ctx, ep); err != nil {
 		return Endpoint{}, err
 	}
+	if r.Dir != "" {
+		files := r.Files
+		files.IP, files.Gateway, files.Network = ep.IP, ep.Gateway, n.Name
+		if r.Peers != nil {
+			if files.Peers, err = r.Peers(ctx); err != nil {
+				return Endpoint{}, err
+			}
+		}
+		if err := WriteFiles(r.Dir, files); err != nil {
+			return Endpoint{}, err
+		}
+		if err := UpdateHosts(ctx, n.Name, files.Peers); err != nil {
+			log.G(ctx).WithError(err).Warn("updating the names of the network's containers")
+		}
+	}
 	return ep, nil
 }
 
 // Detach releases an endpoint: CNI DEL (address lease, veth, port and
 // firewall rules) and the network namespace, then calls done (which clears
-// the container's labels) under the network lock. Releasing twice is
-// harmless.
-func Detach(ctx context.Context, id string, ep Endpoint, done func(context.Context) error) error {
+// the container's labels) under the network lock, and rewrites the hosts
+// files of the containers still on the network (peers, nil on a network
+// without names). Releasing twice is harmless.
+func Detach(ctx context.Context, id string, ep Endpoint, done func(context.Context) error, peers func(context.Context) ([]Peer, error)) error {
 	if ep.ConfigFile == "" {
 		return nil
 	}
@@ -144,7 +169,12 @@ func Detach(ctx context.Context, id string, ep Endpoint, done func(context.Conte
 		return err
 	}
 	if done != nil {
-		return done(ctx)
+		if err := done(ctx); err != nil {
+			return err
+		}
+	}
+	if err := refreshNetwork(ctx, ep.Network, peers); err != nil {
+		log.G(ctx).WithError(err).Warn("updating the names of the network's containers")
 	}
 	return nil
 }

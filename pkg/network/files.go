@@ -40,6 +40,8 @@ type Files struct {
 	Gateway  string   // what host-gateway stands for
 	AddHosts []string // HOST:IP entries (checked by ParseAddHost)
 	DNS      []string // name servers replacing the host's
+	Network  string   // the user network Peers are on
+	Peers    []Peer   // the containers of a user network, by name
 }
 
 // FileMounts bind-mounts the files in dir (WriteFiles writes them when the
@@ -118,6 +120,7 @@ func hostsFile(f Files) ([]byte, error) {
 	if f.IP != "" {
 		fmt.Fprintf(&b, "%s\t%s\n", f.IP, f.Hostname)
 	}
+	b.Write(peersSection(f.Network, f.Peers))
 	return b.Bytes(), nil
 }
 

@@ -22,6 +22,9 @@ func masqueradeRule(n *Network) []string {
 // ensureMasquerade adds the network's rule unless it is there; the caller
 // holds the network lock.
 func ensureMasquerade(ctx context.Context, n *Network) error {
+	if n.Internal {
+		return nil // nothing leaves an internal network
+	}
 	rule := masqueradeRule(n)
 	if err := iptables(ctx, append([]string{"-t", "nat", "-C", "POSTROUTING"}, rule...)...); err == nil {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,20 +22,22 @@ import (
 // configuration, stable as long as the network exists.
 
 type meta struct {
-	ID      string            `json:"Id"`
-	Created time.Time         `json:"Created"`
-	Labels  map[string]string `json:"Labels,omitempty"`
+	ID       string            `json:"Id"`
+	Created  time.Time         `json:"Created"`
+	Labels   map[string]string `json:"Labels,omitempty"`
+	IPRange  string            `json:"IPRange,omitempty"`
+	Internal bool              `json:"Internal,omitempty"`
 }
 
 func (s *Store) metaPath(name string) string { return filepath.Join(s.dir, name+".json") }
 
 // writeMeta records a new network's ID, time and labels.
-func (s *Store) writeMeta(name string, labels map[string]string) error {
+func (s *Store) writeMeta(name string, m meta) error {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return fmt.Errorf("making network ID: %w", err)
 	}
-	m := meta{ID: hex.EncodeToString(b[:]), Created: time.Now().UTC(), Labels: labels}
+	m.ID, m.Created = hex.EncodeToString(b[:]), time.Now().UTC()
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding network %q: %w", name, err)
@@ -52,7 +55,7 @@ func (s *Store) writeMeta(name string, labels map[string]string) error {
 func (s *Store) readMeta(n *Network) {
 	var m meta
 	if b, err := os.ReadFile(s.metaPath(n.Name)); err == nil && json.Unmarshal(b, &m) == nil && isHexID(m.ID) {
-		n.ID, n.Labels = m.ID, m.Labels
+		n.ID, n.Labels, n.IPRange, n.Internal = m.ID, m.Labels, m.IPRange, m.Internal
 		if !m.Created.IsZero() {
 			n.Created = m.Created
 		}
@@ -129,7 +132,7 @@ func (e *NotFoundError) Error() string { return "No such network: " + e.Ref }
 // its containers.
 func (n *Network) Resource() api.NetworkResource {
 	r := api.NetworkResource{
-		Name: n.Name, ID: n.ID, Created: api.ZeroTime, Scope: "local", Driver: n.Driver, EnableIPv4: n.Driver == "bridge",
+		Name: n.Name, ID: n.ID, Created: api.ZeroTime, Scope: "local", Driver: n.Driver, EnableIPv4: n.Driver == "bridge", Internal: n.Internal,
 		IPAM:       api.IPAM{Driver: "default", Options: map[string]string{}, Config: []api.IPAMConfig{}},
 		Containers: map[string]api.EndpointResource{},
 		Options:    map[string]string{},
@@ -139,10 +142,13 @@ func (n *Network) Resource() api.NetworkResource {
 		r.Created = n.Created.Format(time.RFC3339Nano)
 	}
 	if n.Subnet != "" {
-		r.IPAM.Config = append(r.IPAM.Config, api.IPAMConfig{Subnet: n.Subnet, Gateway: n.Gateway})
+		r.IPAM.Config = append(r.IPAM.Config, api.IPAMConfig{Subnet: n.Subnet, IPRange: n.IPRange, Gateway: n.Gateway})
 	}
 	if n.Bridge != "" {
-		r.Options["com.docker.network.bridge.name"] = n.Bridge
+		r.Options[OptBridgeName] = n.Bridge
+	}
+	if n.MTU > 0 {
+		r.Options[OptMTU] = strconv.Itoa(n.MTU)
 	}
 	for k, v := range n.Labels {
 		r.Labels[k] = v

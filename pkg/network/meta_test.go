@@ -15,7 +15,7 @@ import (
 // network without its metadata file still has a stable ID.
 func TestNetworkIDAndLabels(t *testing.T) {
 	s := NewStore(t.TempDir(), "")
-	n, err := s.create("lab", mustCIDR(t, "10.213.9.0/24"), map[string]string{"env": "ci", "empty": ""})
+	n, err := s.create("lab", settings{subnet: mustCIDR(t, "10.213.9.0/24")}, map[string]string{"env": "ci", "empty": ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestNetworkIDAndLabels(t *testing.T) {
 
 func TestResourceAndSummary(t *testing.T) {
 	s := NewStore(t.TempDir(), "")
-	n, err := s.create("lab", mustCIDR(t, "10.213.9.0/24"), map[string]string{"b": "2", "a": "1"})
+	n, err := s.create("lab", settings{subnet: mustCIDR(t, "10.213.9.0/24")}, map[string]string{"b": "2", "a": "1"})
 	if err != nil {
 		t.Fatal(err)
 	}

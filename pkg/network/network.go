@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -76,6 +77,9 @@ type Network struct {
 	Created    time.Time
 	ConfigFile string
 	Labels     map[string]string // network create --label
+	IPRange    string            // --ip-range: where containers' addresses come from
+	Internal   bool              // --internal: no route out, no masquerading
+	MTU        int               // --opt com.docker.network.driver.mtu (0: the kernel's)
 	subnet     *net.IPNet
 	conf       []byte // the CNI configuration list
 }
@@ -83,7 +87,12 @@ type Network struct {
 // IsBuiltin reports whether name is one of the names lumper reserves.
 func IsBuiltin(name string) bool { return name == Default || name == None || name == Host }
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
+// MaxNameLen is the longest network name: Docker sets no limit, but CNI
+// keeps a cache file named <network>-<container ID>-<interface> (at most 255
+// bytes) and the file store <network>.conflist.
+const MaxNameLen = 180
+
+var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,179}$`)
 
 func (s *Store) confPath(name string) string { return filepath.Join(s.dir, name+".conflist") }
 func (s *Store) ipamDir() string             { return filepath.Join(s.dir, "ipam") }
@@ -111,7 +120,7 @@ func (s *Store) Get(name string) (*Network, error) {
 		if n, err := s.load(name); !errors.Is(err, os.ErrNotExist) {
 			return n, err
 		}
-		return s.create(Default, nil, nil)
+		return s.create(Default, settings{}, nil)
 	}
 	return n, err
 }
@@ -144,28 +153,46 @@ func (s *Store) List() ([]*Network, error) {
 	return out, nil
 }
 
-// Create adds a bridge network with its own subnet (CIDR), or one chosen
-// from lumper's pool when subnet is empty, and the user's labels.
-func (s *Store) Create(name, subnet string, labels map[string]string) (*Network, error) {
+// CreateOptions are `network create`'s flags.
+type CreateOptions struct {
+	Subnet   string // CIDR; "" chooses a free /16 from lumper's pool
+	Gateway  string // the bridge's address; "" the subnet's first
+	IPRange  string // CIDR inside the subnet the containers' addresses come from
+	Internal bool   // no default route, no masquerading
+	Options  map[string]string
+	Labels   map[string]string
+}
+
+// Driver options lumper takes (Docker's names).
+const (
+	OptBridgeName = "com.docker.network.bridge.name"
+	OptMTU        = "com.docker.network.driver.mtu"
+)
+
+// settings are a new network's checked options.
+type settings struct {
+	subnet, ipRange *net.IPNet
+	gateway         net.IP
+	bridge          string
+	mtu             int
+	internal        bool
+}
+
+// Create adds a bridge network with its own subnet, or one chosen from
+// lumper's pool, and the user's labels.
+func (s *Store) Create(name string, o CreateOptions) (*Network, error) {
+	if len(name) > MaxNameLen {
+		return nil, api.Invalidf("invalid network name %q: at most %d characters", name, MaxNameLen)
+	}
 	if !nameRE.MatchString(name) {
-		return nil, api.Invalidf("invalid network name %q: use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 64 characters", name)
+		return nil, api.Invalidf("invalid network name %q: use [a-zA-Z0-9][a-zA-Z0-9_.-]*", name)
 	}
 	if IsBuiltin(name) {
 		return nil, api.Invalidf("network name %q is reserved: choose another name", name)
 	}
-	var want *net.IPNet
-	if subnet != "" {
-		ip, n, err := net.ParseCIDR(subnet)
-		if err != nil || ip.To4() == nil {
-			return nil, api.Invalidf("invalid --subnet %q: give an IPv4 CIDR such as 172.31.0.0/16", subnet)
-		}
-		if !ip.Equal(n.IP) {
-			return nil, api.Invalidf("invalid --subnet %q: the address must be the network's own (%s)", subnet, n)
-		}
-		if ones, _ := n.Mask.Size(); ones < 8 || ones > 29 {
-			return nil, api.Invalidf("invalid --subnet %q: the prefix length must be between 8 and 29", subnet)
-		}
-		want = n
+	st, err := checkCreate(o)
+	if err != nil {
+		return nil, err
 	}
 	unlock, err := lock(s.dir)
 	if err != nil {
@@ -177,12 +204,87 @@ func (s *Store) Create(name, subnet string, labels map[string]string) (*Network,
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	return s.create(name, want, labels)
+	return s.create(name, st, o.Labels)
+}
+
+// checkCreate checks network create's flags before anything is written.
+func checkCreate(o CreateOptions) (settings, error) {
+	var st settings
+	st.internal = o.Internal
+	if o.Subnet != "" {
+		ip, n, err := net.ParseCIDR(o.Subnet)
+		if err != nil || ip.To4() == nil {
+			return st, api.Invalidf("invalid --subnet %q: give an IPv4 CIDR such as 172.31.0.0/16", o.Subnet)
+		}
+		if !ip.Equal(n.IP) {
+			return st, api.Invalidf("invalid --subnet %q: the address must be the network's own (%s)", o.Subnet, n)
+		}
+		if ones, _ := n.Mask.Size(); ones < 8 || ones > 29 {
+			return st, api.Invalidf("invalid --subnet %q: the prefix length must be between 8 and 29", o.Subnet)
+		}
+		st.subnet = n
+	}
+	if o.Gateway != "" {
+		if st.subnet == nil {
+			return st, api.Invalidf("--gateway %s needs --subnet: no matching subnet for gateway", o.Gateway)
+		}
+		gw := net.ParseIP(o.Gateway).To4()
+		if gw == nil {
+			return st, api.Invalidf("invalid --gateway %q: give an IPv4 address", o.Gateway)
+		}
+		if !st.subnet.Contains(gw) || gw.Equal(st.subnet.IP) || gw.Equal(broadcast(st.subnet)) {
+			return st, api.Invalidf("invalid --gateway %s: not a host address of subnet %s", o.Gateway, st.subnet)
+		}
+		st.gateway = gw
+	}
+	if o.IPRange != "" {
+		if st.subnet == nil {
+			return st, api.Invalidf("--ip-range %s needs --subnet: no matching subnet for range", o.IPRange)
+		}
+		ip, r, err := net.ParseCIDR(o.IPRange)
+		if err != nil || ip.To4() == nil || !ip.Equal(r.IP) {
+			return st, api.Invalidf("invalid --ip-range %q: give an IPv4 CIDR inside --subnet", o.IPRange)
+		}
+		ro, _ := r.Mask.Size()
+		so, _ := st.subnet.Mask.Size()
+		if ro < so || !st.subnet.Contains(r.IP) || ro > 30 {
+			return st, api.Invalidf("invalid --ip-range %s: not inside subnet %s (or smaller than a /30)", o.IPRange, st.subnet)
+		}
+		st.ipRange = r
+	}
+	for k, v := range o.Options {
+		switch k {
+		case OptBridgeName:
+			if v == "" || len(v) > 15 || strings.ContainsAny(v, "/: \t\n") || v == "." || v == ".." {
+				return st, api.Invalidf("invalid --opt %s=%s: a network device name of 1 to 15 characters", k, v)
+			}
+			st.bridge = v
+		case OptMTU:
+			mtu, err := strconv.Atoi(v)
+			if err != nil || mtu < 68 || mtu > 65535 {
+				return st, api.Invalidf("invalid --opt %s=%s: an MTU between 68 and 65535", k, v)
+			}
+			st.mtu = mtu
+		default:
+			return st, api.Invalidf("unsupported --opt %q: lumper takes %s and %s", k, OptBridgeName, OptMTU)
+		}
+	}
+	return st, nil
+}
+
+func broadcast(n *net.IPNet) net.IP {
+	ip := n.IP.To4()
+	out := make(net.IP, 4)
+	for i := range out {
+		out[i] = ip[i] | ^n.Mask[i]
+	}
+	return out
 }
 
 // create writes a network's configuration; the caller holds the lock. A nil
 // subnet is chosen from the pool.
-func (s *Store) create(name string, subnet *net.IPNet, labels map[string]string) (*Network, error) {
+func (s *Store) create(name string, st settings, labels map[string]string) (*Network, error) {
+	subnet := st.subnet
 	taken, err := s.takenSubnets()
 	if err != nil {
 		return nil, err
@@ -198,13 +300,35 @@ func (s *Store) create(name string, subnet *net.IPNet, labels map[string]string)
 			}
 		}
 	}
-	bridge, err := s.bridgeName(name)
-	if err != nil {
+	bridge := st.bridge
+	if bridge != "" {
+		if err := s.bridgeFree(bridge); err != nil {
+			return nil, err
+		}
+	} else if bridge, err = s.bridgeName(name); err != nil {
 		return nil, err
 	}
-	gw := make(net.IP, 4)
-	binary.BigEndian.PutUint32(gw, binary.BigEndian.Uint32(subnet.IP.To4())+1)
-	conf, err := renderConf(name, bridge, subnet.String(), gw.String(), filepath.Join(s.ipamDir()))
+	gw := st.gateway
+	if gw == nil {
+		gw = make(net.IP, 4)
+		binary.BigEndian.PutUint32(gw, binary.BigEndian.Uint32(subnet.IP.To4())+1)
+	}
+	rc := rangeConf{subnet: subnet.String(), gateway: gw.String()}
+	if st.ipRange != nil {
+		first := binary.BigEndian.Uint32(st.ipRange.IP.To4())
+		last := binary.BigEndian.Uint32(broadcast(st.ipRange))
+		if first == binary.BigEndian.Uint32(subnet.IP.To4()) {
+			first++ // the subnet's own address
+		}
+		if st.ipRange.Contains(broadcast(subnet)) {
+			last-- // the subnet's broadcast
+		}
+		a, b := make(net.IP, 4), make(net.IP, 4)
+		binary.BigEndian.PutUint32(a, first)
+		binary.BigEndian.PutUint32(b, last)
+		rc.start, rc.end = a.String(), b.String()
+	}
+	conf, err := renderConf(name, bridge, rc, st.mtu, st.internal, filepath.Join(s.ipamDir()))
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +337,11 @@ func (s *Store) create(name string, subnet *net.IPNet, labels map[string]string)
 	}
 	// The metadata first: a configuration without it still gets a stable
 	// ID (metaOf), one with it is complete.
-	if err := s.writeMeta(name, labels); err != nil {
+	m := meta{Labels: labels, Internal: st.internal}
+	if st.ipRange != nil {
+		m.IPRange = st.ipRange.String()
+	}
+	if err := s.writeMeta(name, m); err != nil {
 		return nil, err
 	}
 	if err := writeFile(s.confPath(name), conf); err != nil {
@@ -307,6 +435,7 @@ func (s *Store) load(name string) (*Network, error) {
 		Plugins []struct {
 			Type   string `json:"type"`
 			Bridge string `json:"bridge"`
+			MTU    int    `json:"mtu"`
 			IPAM   struct {
 				Ranges [][]struct {
 					Subnet  string `json:"subnet"`
@@ -324,7 +453,7 @@ func (s *Store) load(name string) (*Network, error) {
 		if p.Type != "bridge" {
 			continue
 		}
-		n.Bridge = p.Bridge
+		n.Bridge, n.MTU = p.Bridge, p.MTU
 		if len(p.IPAM.Ranges) > 0 && len(p.IPAM.Ranges[0]) > 0 {
 			n.Subnet, n.Gateway = p.IPAM.Ranges[0][0].Subnet, p.IPAM.Ranges[0][0].Gateway
 		}
@@ -344,8 +473,19 @@ func (s *Store) load(name string) (*Network, error) {
 // is DROP still passes the containers' traffic. The bridge plugin's ipMasq
 // is off: its per-container NAT chain cost 130 ms per run; one rule per
 // network (ensureMasquerade) does the same.
-func renderConf(name, bridge, subnet, gateway, ipamDir string) ([]byte, error) {
+// An internal network's containers get no default route and no
+// masquerading: they reach each other (and the bridge's address), nothing
+// beyond.
+func renderConf(name, bridge string, rc rangeConf, mtu int, internal bool, ipamDir string) ([]byte, error) {
 	type m = map[string]any
+	rng := m{"subnet": rc.subnet, "gateway": rc.gateway}
+	if rc.start != "" {
+		rng["rangeStart"], rng["rangeEnd"] = rc.start, rc.end
+	}
+	routes := []m{{"dst": "0.0.0.0/0"}}
+	if internal {
+		routes = []m{}
+	}
 	conf := m{
 		"cniVersion": cniVersion,
 		"name":       name,
@@ -358,8 +498,8 @@ func renderConf(name, bridge, subnet, gateway, ipamDir string) ([]byte, error) {
 				"hairpinMode": true,
 				"ipam": m{
 					"type":    "host-local",
-					"ranges":  [][]m{{{"subnet": subnet, "gateway": gateway}}},
-					"routes":  []m{{"dst": "0.0.0.0/0"}},
+					"ranges":  [][]m{{rng}},
+					"routes":  routes,
 					"dataDir": ipamDir,
 				},
 			},
@@ -367,11 +507,35 @@ func renderConf(name, bridge, subnet, gateway, ipamDir string) ([]byte, error) {
 			{"type": "firewall"},
 		},
 	}
+	if mtu > 0 {
+		conf["plugins"].([]m)[0]["mtu"] = mtu
+	}
 	b, err := json.MarshalIndent(conf, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encoding network configuration: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// rangeConf is host-local's address range: the subnet, its gateway and,
+// with --ip-range, the first and last address handed out.
+type rangeConf struct{ subnet, gateway, start, end string }
+
+// bridgeFree checks a bridge name given with --opt: no network of this data
+// root uses it, nor does any device of the host.
+func (s *Store) bridgeFree(b string) error {
+	entries, _ := os.ReadDir(s.dir)
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".conflist"); ok {
+			if nw, err := s.load(n); err == nil && nw.Bridge == b {
+				return api.Invalidf("bridge %s is already network %q's: choose another %s", b, n, OptBridgeName)
+			}
+		}
+	}
+	if _, err := net.InterfaceByName(b); err == nil {
+		return api.Invalidf("a network device %s already exists on the host: choose another %s", b, OptBridgeName)
+	}
+	return nil
 }
 
 // takenNet is an address range a new network must not overlap.

@@ -202,7 +202,7 @@ func TestStoreCreateLoad(t *testing.T) {
 		t.Fatalf("choose = %v", got)
 	}
 	sub := mustCIDR(t, "10.213.9.0/24")
-	n, err := s.create("lab", sub, nil)
+	n, err := s.create("lab", settings{subnet: sub}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,15 +220,15 @@ func TestStoreCreateLoad(t *testing.T) {
 	if ipam["dataDir"] != filepath.Join(s.dir, "ipam") {
 		t.Fatalf("IPAM store %v, want under the data root", ipam["dataDir"])
 	}
-	if _, err := s.Create("lab2", "10.213.9.128/25", nil); err == nil || !strings.Contains(err.Error(), `overlaps network "lab"`) {
+	if _, err := s.Create("lab2", CreateOptions{Subnet: "10.213.9.128/25"}); err == nil || !strings.Contains(err.Error(), `overlaps network "lab"`) {
 		t.Fatalf("overlapping subnet: %v", err)
 	}
 	for _, bad := range []string{"10.1.2.3/16", "10.0.0.0/33", "nonsense", "fd00::/64", "10.0.0.0/30"} {
-		if _, err := s.Create("x", bad, nil); err == nil || !strings.Contains(err.Error(), "--subnet") {
+		if _, err := s.Create("x", CreateOptions{Subnet: bad}); err == nil || !strings.Contains(err.Error(), "--subnet") {
 			t.Errorf("Create --subnet %s: %v", bad, err)
 		}
 	}
-	if _, err := s.Create("bridge", "", nil); err == nil {
+	if _, err := s.Create("bridge", CreateOptions{Subnet: ""}); err == nil {
 		t.Error("created a network named bridge")
 	}
 	if _, err := s.Get("nosuch"); err == nil || !strings.Contains(err.Error(), `network "nosuch" not found`) {
@@ -240,7 +240,7 @@ func TestStoreCreateLoad(t *testing.T) {
 }
 
 func TestWithoutPlugin(t *testing.T) {
-	conf, err := renderConf("n", "br", "10.0.0.0/24", "10.0.0.1", "/x")
+	conf, err := renderConf("n", "br", rangeConf{subnet: "10.0.0.0/24", gateway: "10.0.0.1"}, 0, false, "/x")
 	if err != nil {
 		t.Fatal(err)
 	}

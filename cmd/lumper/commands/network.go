@@ -24,6 +24,7 @@ type NetworkFlags struct {
 	PublishAll bool
 	DNS        []string
 	AddHosts   []string
+	Aliases    []string
 }
 
 func addNetworkFlags(f *pflag.FlagSet, n *NetworkFlags) {
@@ -31,6 +32,9 @@ func addNetworkFlags(f *pflag.FlagSet, n *NetworkFlags) {
 	f.BoolVarP(&n.PublishAll, "publish-all", "P", false, "publish the image's EXPOSE ports on free host ports")
 	f.StringArrayVar(&n.DNS, "dns", nil, "name server for the container (replaces the host's)")
 	f.StringArrayVar(&n.AddHosts, "add-host", nil, "add HOST:IP to /etc/hosts (IP may be host-gateway)")
+	f.StringArrayVar(&n.Aliases, "network-alias", nil, "another name the container answers to on its user network")
+	f.StringArrayVar(&n.Aliases, "net-alias", nil, "alias of --network-alias")
+	_ = f.MarkHidden("net-alias")
 }
 
 // networkOptions checks the network flags before anything is created.
@@ -57,19 +61,31 @@ func (n *NetworkFlags) networkOptions(mode string) (container.NetworkOptions, er
 		}
 		o.AddHosts = append(o.AddHosts, host+":"+ip)
 	}
+	for _, a := range n.Aliases {
+		if err := network.ParseAlias(a); err != nil {
+			return o, err
+		}
+		o.Aliases = append(o.Aliases, a)
+	}
 	return o, nil
 }
 
 // NetworkOptions are the flags of the `network` commands.
 type NetworkOptions struct {
-	Global  *GlobalOptions
-	Subnet  string
-	Driver  string
-	Labels  []string
-	Quiet   bool
-	NoTrunc bool
-	Format  string
-	Filters []string
+	Global   *GlobalOptions
+	Subnet   string
+	Gateway  string
+	IPRange  string
+	Internal bool
+	Opts     []string
+	Force    bool
+	Aliases  []string
+	Driver   string
+	Labels   []string
+	Quiet    bool
+	NoTrunc  bool
+	Format   string
+	Filters  []string
 }
 
 // newNetworkCmd groups the network verbs: ls, create, rm, inspect.
@@ -79,7 +95,8 @@ func newNetworkCmd(g *GlobalOptions) *cobra.Command {
 		Short: "Manage container networks (bridge networks through CNI)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newNetworkLsCmd(g), newNetworkCreateCmd(g), newNetworkRmCmd(g), newInspectCmdOf(g, typeNetwork))
+	cmd.AddCommand(newNetworkLsCmd(g), newNetworkCreateCmd(g), newNetworkRmCmd(g), newInspectCmdOf(g, typeNetwork), newNetworkPruneCmd(g),
+		newNetworkConnectCmd(g), newNetworkDisconnectCmd(g))
 	return cmd
 }
 
@@ -210,7 +227,20 @@ func newNetworkCreateCmd(g *GlobalOptions) *cobra.Command {
 				}
 				labels[k] = v
 			}
-			n, err := o.Global.networks().Create(args[0], o.Subnet, labels)
+			opts := map[string]string{}
+			for _, kv := range o.Opts {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return usageErrorf(cmd, "invalid --opt %q: use KEY=VALUE", kv)
+				}
+				if k == "mtu" {
+					k = network.OptMTU
+				}
+				opts[k] = v
+			}
+			n, err := o.Global.networks().Create(args[0], network.CreateOptions{
+				Subnet: o.Subnet, Gateway: o.Gateway, IPRange: o.IPRange, Internal: o.Internal, Options: opts, Labels: labels,
+			})
 			if err != nil {
 				// Exit 1 as Docker's network create, not run/create's 125
 				// (errorStatus goes by the verb's name).
@@ -223,7 +253,61 @@ func newNetworkCreateCmd(g *GlobalOptions) *cobra.Command {
 	cmd.Flags().StringVarP(&o.Driver, "driver", "d", "bridge", "driver (bridge only)")
 	cmd.Flags().StringVar(&o.Subnet, "subnet", "", "subnet in CIDR form (default: a free /16 from lumper's pool)")
 	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "set metadata on the network (KEY=VALUE)")
+	cmd.Flags().StringVar(&o.Gateway, "gateway", "", "the bridge's address in --subnet (default: its first)")
+	cmd.Flags().StringVar(&o.IPRange, "ip-range", "", "give containers addresses from this CIDR inside --subnet")
+	cmd.Flags().BoolVar(&o.Internal, "internal", false, "no route out of the network (no default route, no masquerading)")
+	cmd.Flags().StringArrayVarP(&o.Opts, "opt", "o", nil, "driver option: "+network.OptBridgeName+"=NAME, "+network.OptMTU+"=N (or mtu=N)")
 	return cmd
+}
+
+func newNetworkPruneCmd(g *GlobalOptions) *cobra.Command {
+	o := &NetworkOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove every user network no container uses",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.Global.withClient(cmd.Context(), func(ctx context.Context, c *client.Client) error {
+				deleted, err := pruneNetworks(ctx, c, o.Global.networks())
+				if len(deleted) > 0 {
+					fmt.Fprintln(o.Global.IO.Out, "Deleted Networks:")
+					for _, n := range deleted {
+						fmt.Fprintln(o.Global.IO.Out, n)
+					}
+				}
+				return err
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "do not prompt (lumper never does)")
+	return cmd
+}
+
+// pruneNetworks removes the user networks that no container of any
+// namespace uses and returns their names.
+func pruneNetworks(ctx context.Context, c *client.Client, s *network.Store) ([]string, error) {
+	nets, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var deleted []string
+	for _, n := range nets {
+		if network.IsBuiltin(n.Name) {
+			continue
+		}
+		users, err := container.AllNetworkUsers(ctx, c, n.Name)
+		if err != nil {
+			return deleted, err
+		}
+		if len(users) > 0 {
+			continue
+		}
+		if err := s.Remove(n.Name); err != nil {
+			return deleted, err
+		}
+		deleted = append(deleted, n.Name)
+	}
+	return deleted, nil
 }
 
 func newNetworkRmCmd(g *GlobalOptions) *cobra.Command {
@@ -280,4 +364,44 @@ func removeNetwork(ctx context.Context, c *client.Client, s *network.Store, ref 
 // networks is the data root's network store.
 func (g *GlobalOptions) networks() *network.Store {
 	return network.NewStore(g.DataRoot, g.CNIPath)
+}
+
+func newNetworkConnectCmd(g *GlobalOptions) *cobra.Command {
+	o := &NetworkOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "connect [OPTIONS] NETWORK CONTAINER",
+		Short: "Connect a running container to one more network (a new interface in its namespace)",
+		Example: `  lumper network connect backend web
+  lumper network connect --alias api backend web`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, a := range o.Aliases {
+				if err := network.ParseAlias(a); err != nil {
+					return usageErrorf(cmd, "%s", strings.Replace(describe(err), "--network-alias", "--alias", 1))
+				}
+			}
+			return o.Global.withClient(cmd.Context(), func(ctx context.Context, c *client.Client) error {
+				return container.ConnectNetwork(ctx, c, args[1], args[0], o.Aliases)
+			})
+		},
+	}
+	cmd.Flags().StringArrayVar(&o.Aliases, "alias", nil, "another name the container answers to on this network")
+	return cmd
+}
+
+func newNetworkDisconnectCmd(g *GlobalOptions) *cobra.Command {
+	o := &NetworkOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:     "disconnect [OPTIONS] NETWORK CONTAINER",
+		Short:   "Disconnect a container from a network it was connected to",
+		Example: `  lumper network disconnect backend web`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.Global.withClient(cmd.Context(), func(ctx context.Context, c *client.Client) error {
+				return container.DisconnectNetwork(ctx, c, args[1], args[0])
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "accepted for Docker habits")
+	return cmd
 }
