@@ -165,6 +165,20 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		return nil, err
 	}
 	specOpts = append(specOpts, netOpts...)
+	// Volumes: created (or found) under the volume lock, kept until the
+	// container that names them in its labels exists and they are filled.
+	vols, volOpts, err := prepareVolumes(c, o.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			vols.fail()
+		} else {
+			vols.done()
+		}
+	}()
+	specOpts = append(specOpts, volOpts...)
 	if o.User != "" {
 		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
 	}
@@ -186,6 +200,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
+	vols.label(labels)
 	client.SetUserLabels(labels, o.Labels)
 	ctr, err := c.NewContainer(lctx, id,
 		containerd.WithImage(image),
@@ -201,6 +216,12 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		return nil, fmt.Errorf("creating container: %w", classifySpecError(err))
 	}
 	trace("container created")
+	if err := vols.copyUp(lctx, c, id); err != nil {
+		if derr := ctr.Delete(context.WithoutCancel(lctx), containerd.WithSnapshotCleanup); derr != nil {
+			log.G(ctx).WithError(derr).Warn("removing container after failed volume copy")
+		}
+		return nil, err
+	}
 	return ctr, nil
 }
 

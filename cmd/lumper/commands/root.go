@@ -117,6 +117,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newReapCmd(g),
 		newNetNSCmd(g),
 		newNetworkCmd(g),
+		newVolumeCmd(g),
 	)
 	installConfig(root, g)
 	refuseUnknownSubcommands(root)
