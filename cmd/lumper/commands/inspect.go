@@ -167,10 +167,6 @@ func inspectOne(ctx context.Context, c *client.Client, nets *network.Store, typ,
 // inspectVolumeAfter looks ref up among the volumes when nothing else
 // matched (prev is that miss).
 func inspectVolumeAfter(dataRoot, typ, ref string, prev error) (any, error) {
-	var nf *inspectNotFound
-	if !errors.As(prev, &nf) {
-		return nil, prev
-	}
 	d, err := inspectVolume(dataRoot, ref)
 	switch {
 	case err == nil:
