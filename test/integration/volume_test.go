@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -249,5 +250,17 @@ func TestVolumeSystemDf(t *testing.T) {
 	f := strings.Fields(row) // Local Volumes TOTAL ACTIVE SIZE RECLAIMABLE
 	if len(f) < 6 || f[2] == "0" || f[4] == "0B" || strings.HasSuffix(f[4], "B") && !strings.HasSuffix(f[4], "kB") && !strings.HasSuffix(f[4], "MB") {
 		t.Fatalf("Local Volumes row %q: want at least one volume and its bytes", row)
+	}
+}
+
+// TestVolumeCompletion: volume rm and volume inspect complete volume names.
+func TestVolumeCompletion(t *testing.T) {
+	vol := uniqueName(t)
+	rmVolumeOnCleanup(t, vol)
+	lumper(t, "volume", "create", vol)
+	for _, args := range [][]string{{"volume", "rm", ""}, {"volume", "inspect", ""}} {
+		if words := completions(t, args...); !slices.Contains(words, vol) {
+			t.Errorf("lumper __complete %v = %q lacks %s", args, words, vol)
+		}
 	}
 }
