@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,9 @@ type CreateOptions struct {
 	// Mounts are the user's mounts: missing bind sources are created as
 	// directories (Docker does so) and removed again if creation fails.
 	Mounts []spec.Mount
+	// VolumesFrom are --volumes-from CONTAINER[:ro|rw]: that container's
+	// volumes and bind mounts, where the user's own mounts leave room.
+	VolumesFrom []string
 	// Privileged is recorded for inspect and makes /sys/fs/cgroup writable;
 	// the privileges themselves are in SpecOpts.
 	Privileged bool
@@ -167,7 +171,12 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	specOpts = append(specOpts, netOpts...)
 	// Volumes: created (or found) under the volume lock, kept until the
 	// container that names them in its labels exists and they are filled.
-	vols, volOpts, err := prepareVolumes(c, o.Mounts)
+	fromVols, fromBinds, err := volumesFrom(ctx, c, o.VolumesFrom, o.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	specOpts = append(specOpts, fromBinds...)
+	vols, volOpts, err := prepareVolumes(c, append(slices.Clone(o.Mounts), fromVols...))
 	if err != nil {
 		return nil, err
 	}

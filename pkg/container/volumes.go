@@ -8,11 +8,13 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/mount"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/containerd/v2/pkg/oci"
+	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -82,7 +84,8 @@ func prepareVolumes(c *client.Client, ms []spec.Mount) (*preparedVolumes, []oci.
 		if created {
 			pv.created = append(pv.created, name)
 		}
-		pv.refs = append(pv.refs, VolumeRef{Name: name, Destination: m.Destination, Anonymous: anon, RW: !m.ReadOnly})
+		// v.Anonymous: a volume taken over by --volumes-from stays anonymous.
+		pv.refs = append(pv.refs, VolumeRef{Name: name, Destination: m.Destination, Anonymous: v.Anonymous, RW: !m.ReadOnly})
 		pv.mounts = append(pv.mounts, m)
 		ocis = append(ocis, spec.VolumeOCI(m, v.Mountpoint))
 	}
@@ -367,4 +370,77 @@ func markVolumes(ms []api.MountPoint, refs []VolumeRef) []api.MountPoint {
 		}
 	}
 	return ms
+}
+
+// VolumesFrom is one --volumes-from value.
+type VolumesFrom struct {
+	Container string
+	Mode      string // "", "ro" or "rw": "" keeps each mount's own
+}
+
+// ParseVolumesFrom parses CONTAINER[:ro|rw].
+func ParseVolumesFrom(s string) (VolumesFrom, error) {
+	ref, mode, _ := strings.Cut(s, ":")
+	if ref == "" || (mode != "" && mode != "ro" && mode != "rw") {
+		return VolumesFrom{}, api.Invalidf("invalid --volumes-from %q: use CONTAINER[:ro|rw]", s)
+	}
+	return VolumesFrom{Container: ref, Mode: mode}, nil
+}
+
+// volumesFrom reads the volumes and bind mounts of the --volumes-from
+// containers: volumes as volume mounts (never filled again), binds as
+// spec options. Destinations the user's own mounts take are left out.
+func volumesFrom(ctx context.Context, c *client.Client, refs []string, own []spec.Mount) ([]spec.Mount, []oci.SpecOpts, error) {
+	taken := map[string]bool{}
+	for _, m := range own {
+		taken[m.Destination] = true
+	}
+	var vols []spec.Mount
+	var binds []specs.Mount
+	for _, s := range refs {
+		vf, err := ParseVolumesFrom(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := c.Container(ctx, vf.Container)
+		if err != nil {
+			if errdefs.IsNotFound(err) {
+				return nil, nil, api.Invalidf("invalid --volumes-from: no such container: %s", vf.Container)
+			}
+			return nil, nil, err
+		}
+		var sp specs.Spec
+		if rec.Spec != nil {
+			if err := json.Unmarshal(rec.Spec.GetValue(), &sp); err != nil {
+				return nil, nil, fmt.Errorf("reading the spec of %s: %w", vf.Container, err)
+			}
+		}
+		refs := Volumes(rec.Labels)
+		for _, mp := range markVolumes(userMounts(sp.Mounts, ContainerDir(c, rec.ID)), refs) {
+			if taken[mp.Destination] || (mp.Type != "bind" && mp.Type != spec.TypeVolume) || slices.Contains(filesMounts, mp.Destination) {
+				continue
+			}
+			taken[mp.Destination] = true
+			ro := !mp.RW
+			switch vf.Mode {
+			case "ro":
+				ro = true
+			case "rw":
+				ro = false
+			}
+			if mp.Type == spec.TypeVolume {
+				vols = append(vols, spec.Mount{Source: mp.Name, Destination: mp.Destination, Type: spec.TypeVolume, ReadOnly: ro, NoCopy: true})
+				continue
+			}
+			mode := "rw"
+			if ro {
+				mode = "ro"
+			}
+			binds = append(binds, specs.Mount{Destination: mp.Destination, Type: "bind", Source: mp.Source, Options: []string{"rbind", mp.Propagation, mode}})
+		}
+	}
+	if len(binds) == 0 {
+		return vols, nil, nil
+	}
+	return vols, []oci.SpecOpts{oci.WithMounts(binds)}, nil
 }

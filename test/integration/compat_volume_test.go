@@ -375,3 +375,35 @@ var _ = registerCompat("volume",
 		}
 	}},
 )
+
+var _ = registerCompat("volume",
+	compatCase{"run --volumes-from CONTAINER mounts its volumes and binds; :ro makes them read-only", func(t *testing.T) {
+		vol := newVolume(t, "")
+		host := t.TempDir()
+		if err := os.WriteFile(filepath.Join(host, "h"), []byte("host\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src := uniqueName(t) + "-src"
+		rmOnCleanup(t, src)
+		dockerOK(t, "create", "--name", src, "-v", vol+":/data", "-v", host+":/host", "-v", "/anon", "busybox", "true")
+		anon := inspectF(t, `{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Name}}{{end}}{{end}}`, src)
+		t.Cleanup(func() { docker("volume", "rm", "-f", anon) })
+		dockerOK(t, "run", "--rm", "-v", vol+":/data", "busybox", "sh", "-c", "echo shared > /data/f")
+		out := dockerOK(t, "run", "--rm", "--volumes-from", src, "busybox", "sh", "-c", "cat /data/f /host/h; test -d /anon && echo anon")
+		wantEqual(t, "with --volumes-from", out, "shared\nhost\nanon\n")
+		r := docker("run", "--rm", "--volumes-from", src+":ro", "busybox", "touch", "/data/g")
+		if r.code == 0 || !strings.Contains(r.stderr, "Read-only") {
+			t.Fatalf("--volumes-from %s:ro allowed a write: %s", src, r)
+		}
+		// The borrower keeps the volume in use.
+		user := uniqueName(t) + "-user"
+		rmOnCleanup(t, user)
+		dockerOK(t, "create", "--name", user, "--volumes-from", src, "busybox", "true")
+		dockerOK(t, "rm", src)
+		wantExit(t, docker("volume", "rm", vol), 1)
+	}},
+	compatCase{"run --volumes-from MISSING fails with one line, exit 125", func(t *testing.T) {
+		wantExit(t, docker("run", "--rm", "--volumes-from", "no-such-container-here", "busybox", "true"), 125)
+		wantExit(t, docker("run", "--rm", "--volumes-from", "x:rx", "busybox", "true"), 125)
+	}},
+)
