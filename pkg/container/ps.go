@@ -90,6 +90,7 @@ func psContainer(r api.ContainerInfo, rec containers.Container) view.Container {
 		FinishedAt: labelTime(rec.Labels[client.LabelFinishedAt]),
 		Ports:      r.Ports,
 		Labels:     client.UserLabels(rec.Labels),
+		Volumes:    len(Volumes(rec.Labels)),
 	}
 	switch r.Status {
 	case StatusRunning:

@@ -350,7 +350,7 @@ var _ = registerCompat("volume",
 				t.Fatalf("ps --filter %s: %q", f, out)
 			}
 		}
-		wantEqual(t, "Mounts", dockerOK(t, "ps", "--no-trunc", "--filter", "name="+ctr, "--format", "{{.Mounts}}"), name+"\n")
+		wantEqual(t, "Mounts", dockerOK(t, "ps", "--no-trunc", "--filter", "name="+ctr, "--format", "{{.Mounts}} {{.LocalVolumes}}"), name+" 1\n")
 	}},
 	compatCase{"rm -v CONTAINER removes its anonymous volumes, not named ones", func(t *testing.T) {
 		named := newVolume(t, "")
