@@ -138,8 +138,10 @@ type GraphDriver struct {
 // MountPoint is one of the user's mounts (volumes, binds, tmpfs).
 type MountPoint struct {
 	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"` // a volume's name
 	Source      string `json:"Source"`
 	Destination string `json:"Destination"`
+	Driver      string `json:"Driver,omitempty"` // a volume's driver: local
 	Mode        string `json:"Mode"`
 	RW          bool   `json:"RW"`
 	Propagation string `json:"Propagation"`

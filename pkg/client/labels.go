@@ -74,6 +74,11 @@ const (
 	LabelCNIConf = labelPrefix + "cni-conf"
 	LabelCNIPath = labelPrefix + "cni-path"
 
+	// LabelVolumes are the container's volumes: a JSON list of
+	// {Name, Destination, Anonymous, RW}. Which containers use a volume is
+	// read from here (pkg/container/volumes.go); there is no other record.
+	LabelVolumes = labelPrefix + "volumes"
+
 	// LabelLeaseOperation names the operation an operation lease is for.
 	LabelLeaseOperation = labelPrefix + "operation"
 	// LabelLeaseContainer links a name lease to its container ID.

@@ -53,7 +53,7 @@ func autoRemove(ctx context.Context, c *client.Client, id string) error {
 	} else if !errdefs.IsNotFound(err) {
 		return fmt.Errorf("loading task of %s: %w", id, err)
 	}
-	return removeContainer(ctx, c, ctr)
+	return removeAutoContainer(ctx, c, ctr)
 }
 
 // holdAutoRemove keeps a --rm -d container from being removed while it is

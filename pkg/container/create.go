@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,9 @@ type CreateOptions struct {
 	// Mounts are the user's mounts: missing bind sources are created as
 	// directories (Docker does so) and removed again if creation fails.
 	Mounts []spec.Mount
+	// VolumesFrom are --volumes-from CONTAINER[:ro|rw]: that container's
+	// volumes and bind mounts, where the user's own mounts leave room.
+	VolumesFrom []string
 	// Privileged is recorded for inspect and makes /sys/fs/cgroup writable;
 	// the privileges themselves are in SpecOpts.
 	Privileged bool
@@ -165,6 +169,25 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		return nil, err
 	}
 	specOpts = append(specOpts, netOpts...)
+	// Volumes: created (or found) under the volume lock, kept until the
+	// container that names them in its labels exists and they are filled.
+	fromVols, fromBinds, err := volumesFrom(ctx, c, o.VolumesFrom, o.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	specOpts = append(specOpts, fromBinds...)
+	vols, volOpts, err := prepareVolumes(c, append(slices.Clone(o.Mounts), fromVols...))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			vols.fail()
+		} else {
+			vols.done()
+		}
+	}()
+	specOpts = append(specOpts, volOpts...)
 	if o.User != "" {
 		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
 	}
@@ -186,6 +209,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
+	vols.label(labels)
 	client.SetUserLabels(labels, o.Labels)
 	ctr, err := c.NewContainer(lctx, id,
 		containerd.WithImage(image),
@@ -201,6 +225,12 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		return nil, fmt.Errorf("creating container: %w", classifySpecError(err))
 	}
 	trace("container created")
+	if err := vols.copyUp(lctx, c, id); err != nil {
+		if derr := ctr.Delete(context.WithoutCancel(lctx), containerd.WithSnapshotCleanup); derr != nil {
+			log.G(ctx).WithError(derr).Warn("removing container after failed volume copy")
+		}
+		return nil, err
+	}
 	return ctr, nil
 }
 

@@ -13,6 +13,8 @@ import (
 //   - Images: content blobs and unpacked layers, shared ones counted once;
 //     an image is active if a container was created from it.
 //   - Containers: their writable layers; running and paused ones are active.
+//   - Local Volumes: the volumes' files; a volume is active if a container
+//     (of any namespace) mounts it.
 //   - Logs: the containers' log files, under lumper's data root.
 func DiskUsage(ctx context.Context, c *client.Client) ([]api.DiskUsage, error) {
 	fps, err := images.Footprints(ctx, c)
@@ -54,5 +56,18 @@ func DiskUsage(ctx context.Context, c *client.Client) ([]api.DiskUsage, error) {
 		ctrs.Reclaimable += layer
 		logs.Reclaimable += logSize
 	}
-	return []api.DiskUsage{imgs, ctrs, logs}, nil
+	vols, err := ListVolumes(ctx, c, true)
+	if err != nil {
+		return nil, err
+	}
+	vu := api.DiskUsage{Type: "Local Volumes", Total: len(vols)}
+	for _, v := range vols {
+		vu.Size += v.Size
+		if len(v.Users) > 0 {
+			vu.Active++
+		} else {
+			vu.Reclaimable += v.Size
+		}
+	}
+	return []api.DiskUsage{imgs, ctrs, vu, logs}, nil
 }

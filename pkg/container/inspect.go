@@ -128,7 +128,7 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 	if d.Args == nil {
 		d.Args = []string{}
 	}
-	d.Mounts = userMounts(spec.Mounts, dir)
+	d.Mounts = markVolumes(userMounts(spec.Mounts, dir), Volumes(l))
 	d.HostConfig = hostConfig(l, spec, d.Mounts)
 	d.HostConfig.Runtime = rec.Runtime.Name
 	if d.HostConfig.Runtime == "io.containerd.runc.v2" {

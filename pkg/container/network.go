@@ -485,7 +485,7 @@ func splitList(s string) []string {
 // (a port conflict is the user's to fix, not a runtime failure).
 func networkFailed(ctx context.Context, c *client.Client, ctr containerd.Container, remove bool, err error) error {
 	if remove {
-		if rerr := removeContainer(context.WithoutCancel(ctx), c, ctr); rerr != nil {
+		if rerr := removeAutoContainer(context.WithoutCancel(ctx), c, ctr); rerr != nil {
 			log.G(ctx).WithError(rerr).Warn("removing container after failed network setup")
 		}
 	}

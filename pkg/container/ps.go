@@ -90,6 +90,7 @@ func psContainer(r api.ContainerInfo, rec containers.Container) view.Container {
 		FinishedAt: labelTime(rec.Labels[client.LabelFinishedAt]),
 		Ports:      r.Ports,
 		Labels:     client.UserLabels(rec.Labels),
+		Volumes:    len(Volumes(rec.Labels)),
 	}
 	switch r.Status {
 	case StatusRunning:
@@ -125,8 +126,8 @@ func labelTime(s string) time.Time {
 // filesMounts are the bind mounts lumper gives every networked container.
 var filesMounts = []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}
 
-// specMounts are the sources of the volumes a user gave a container, and
-// where they are mounted.
+// specMounts are the sources of the mounts a user gave a container (a
+// volume's name, a bind's host path), and where they are mounted.
 func specMounts(rec containers.Container) (sources, destinations []string) {
 	if rec.Spec == nil {
 		return nil, nil
@@ -135,12 +136,17 @@ func specMounts(rec containers.Container) (sources, destinations []string) {
 	if err := json.Unmarshal(rec.Spec.GetValue(), &spec); err != nil {
 		return nil, nil
 	}
+	vols := Volumes(rec.Labels)
 	for _, m := range spec.Mounts {
 		bind := m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind")
 		if !bind || slices.Contains(filesMounts, m.Destination) || m.Destination == "/sys/fs/cgroup" {
 			continue
 		}
-		sources = append(sources, m.Source)
+		if v, ok := volumeOfMount(vols, m.Destination); ok {
+			sources = append(sources, v.Name) // Docker shows a volume's name
+		} else {
+			sources = append(sources, m.Source)
+		}
 		destinations = append(destinations, m.Destination)
 	}
 	return sources, destinations

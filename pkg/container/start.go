@@ -134,7 +134,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 			log.G(ctx).WithError(err).Warn("deleting task")
 		}
 		trace("task deleted")
-		if err := removeContainer(ctx, c, ctr); err != nil {
+		if err := removeAutoContainer(ctx, c, ctr); err != nil {
 			log.G(ctx).WithError(err).Warn("removing container after exit")
 		}
 	} else if err := reapTask(ctx, c, ctr, task); err != nil {
@@ -157,7 +157,7 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 	}
 	if err != nil {
 		if removeOnFailure {
-			if rerr := removeContainer(context.WithoutCancel(ctx), c, ctr); rerr != nil {
+			if rerr := removeAutoContainer(context.WithoutCancel(ctx), c, ctr); rerr != nil {
 				log.G(ctx).WithError(rerr).Warn("removing container after failed start")
 			}
 		}
@@ -192,14 +192,14 @@ func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Con
 	var se *api.StatusError
 	if errors.As(serr, &se) {
 		if remove {
-			if rerr := removeContainer(ctx, c, ctr); rerr != nil {
+			if rerr := removeAutoContainer(ctx, c, ctr); rerr != nil {
 				log.G(ctx).WithError(rerr).Warn("removing container after failed start")
 			}
 		} else {
 			recordExit(ctx, ctr, uint32(se.Code), time.Now(), false)
 		}
 	} else if remove {
-		if rerr := removeContainer(ctx, c, ctr); rerr != nil {
+		if rerr := removeAutoContainer(ctx, c, ctr); rerr != nil {
 			log.G(ctx).WithError(rerr).Warn("removing container after failed start")
 		}
 	}

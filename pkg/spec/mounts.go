@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,22 +19,40 @@ import (
 
 // Mount types lumper supports.
 const (
-	TypeBind  = "bind"
-	TypeTmpfs = "tmpfs"
+	TypeBind   = "bind"
+	TypeTmpfs  = "tmpfs"
+	TypeVolume = "volume"
 )
 
-// Mount is a bind mount of a host path or a tmpfs, as given by -v, --mount
-// or --tmpfs.
+// Mount is a bind mount of a host path, a volume or a tmpfs, as given by
+// -v, --mount or --tmpfs.
+//
+// For a volume, Source is the volume's name, "" for a new anonymous one;
+// pkg/container creates it and mounts its directory (VolumeOCI).
 //
 // For a bind, Options holds at most a propagation mode (default rprivate);
 // for a tmpfs it holds the tmpfs options other than ro/rw, with Docker's
 // defaults (nosuid, nodev, noexec) merged in. ReadOnly chooses ro or rw.
 type Mount struct {
-	Source      string // host path (bind) or "tmpfs"
+	Source      string // host path (bind), volume name (volume) or "tmpfs"
 	Destination string // absolute, cleaned path in the container
-	Type        string // TypeBind or TypeTmpfs
+	Type        string // TypeBind, TypeVolume or TypeTmpfs
 	Options     []string
 	ReadOnly    bool
+	// NoCopy (volume-nocopy) leaves a new volume empty instead of filling
+	// it from the image; VolumeLabels label a volume the mount creates.
+	NoCopy       bool
+	VolumeLabels map[string]string
+}
+
+// VolumeOCI renders a volume mount as the OCI bind mount of the volume's
+// directory dir.
+func VolumeOCI(m Mount, dir string) specs.Mount {
+	mode := "rw"
+	if m.ReadOnly {
+		mode = "ro"
+	}
+	return specs.Mount{Destination: m.Destination, Type: TypeBind, Source: dir, Options: []string{"rbind", "rprivate", mode}}
 }
 
 // toOCI renders m as an OCI mount.
@@ -64,39 +83,60 @@ func (m Mount) toOCI() specs.Mount {
 	}
 }
 
-// ParseVolume parses -v HOST:CONTAINER[:ro|rw] into a bind mount. Both
-// paths must be absolute: named and anonymous volumes are not supported.
+// ParseVolume parses -v: HOST:CONTAINER[:ro|rw] (a bind mount; the host
+// path absolute), NAME:CONTAINER[:ro|rw|nocopy] (a named volume, created on
+// first use) or CONTAINER alone (a new anonymous volume).
 func ParseVolume(s string) (Mount, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) == 1 {
-		return Mount{}, api.Invalidf("invalid -v %q: use HOST-PATH:CONTAINER-PATH[:ro] (anonymous volumes are not supported)", s)
+		dst, err := containerPath(s)
+		if err != nil {
+			return Mount{}, api.Invalidf("invalid -v %q: %v", s, err)
+		}
+		return Mount{Destination: dst, Type: TypeVolume}, nil
 	}
 	if len(parts) > 3 {
-		return Mount{}, api.Invalidf("invalid -v %q: too many \":\", use HOST-PATH:CONTAINER-PATH[:ro|rw]", s)
+		return Mount{}, api.Invalidf("invalid -v %q: too many \":\", use HOST-PATH:CONTAINER-PATH[:ro|rw] or NAME:CONTAINER-PATH[:ro|rw]", s)
 	}
 	host, ctr := parts[0], parts[1]
 	if host == "" || ctr == "" {
-		return Mount{}, api.Invalidf("invalid -v %q: use HOST-PATH:CONTAINER-PATH[:ro|rw]", s)
-	}
-	if !filepath.IsAbs(host) {
-		return Mount{}, api.Invalidf("relative host path %q in -v: host paths must be absolute (named volumes are not supported)", host)
+		return Mount{}, api.Invalidf("invalid -v %q: use HOST-PATH:CONTAINER-PATH[:ro|rw] or NAME:CONTAINER-PATH[:ro|rw]", s)
 	}
 	dst, err := containerPath(ctr)
 	if err != nil {
 		return Mount{}, api.Invalidf("invalid -v %q: %v", s, err)
 	}
-	m := Mount{Source: filepath.Clean(host), Destination: dst, Type: TypeBind}
+	var m Mount
+	switch {
+	case filepath.IsAbs(host):
+		m = Mount{Source: filepath.Clean(host), Destination: dst, Type: TypeBind}
+	case strings.HasPrefix(host, "."):
+		return Mount{}, api.Invalidf("relative host path %q in -v: host paths must be absolute", host)
+	default:
+		if !volumeNameRE.MatchString(host) {
+			return Mount{}, api.Invalidf("invalid -v %q: %q is not a valid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed) nor an absolute host path", s, host)
+		}
+		m = Mount{Source: host, Destination: dst, Type: TypeVolume}
+	}
 	if len(parts) == 3 {
-		switch parts[2] {
-		case "ro":
-			m.ReadOnly = true
-		case "rw":
-		default:
-			return Mount{}, api.Invalidf("invalid -v %q: unknown option %q, use ro or rw", s, parts[2])
+		for opt := range strings.SplitSeq(parts[2], ",") {
+			switch {
+			case opt == "ro":
+				m.ReadOnly = true
+			case opt == "rw":
+				m.ReadOnly = false
+			case opt == "nocopy" && m.Type == TypeVolume:
+				m.NoCopy = true
+			default:
+				return Mount{}, api.Invalidf("invalid -v %q: unknown option %q, use ro or rw", s, opt)
+			}
 		}
 	}
 	return m, nil
 }
+
+// volumeNameRE is Docker's rule for volume names.
+var volumeNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 // containerPath checks and cleans a mount destination.
 func containerPath(p string) (string, error) {
@@ -116,11 +156,13 @@ var bindPropagations = []string{"private", "rprivate", "shared", "rshared", "sla
 // ParseMount parses a --mount value: comma-separated key=value fields.
 //
 //	type=bind,src|source=/host,dst|destination|target=/ctr[,readonly|ro[=true|false]][,bind-propagation=rprivate]
+//	type=volume[,src=NAME],dst=/ctr[,readonly][,volume-nocopy][,volume-label=K=V]
 //	type=tmpfs,dst=/ctr[,tmpfs-size=64m][,tmpfs-mode=1777][,readonly]
 func ParseMount(s string) (Mount, error) {
 	var (
 		typ, src, dst, propagation, size, mode string
-		readOnly                               bool
+		readOnly, noCopy                       bool
+		volLabels                              map[string]string
 		seen                                   = map[string]bool{}
 	)
 	for field := range strings.SplitSeq(s, ",") {
@@ -135,11 +177,11 @@ func ParseMount(s string) (Mount, error) {
 		case "ro":
 			canon = "readonly"
 		}
-		if seen[canon] {
+		if seen[canon] && canon != "volume-label" {
 			return Mount{}, api.Invalidf("invalid --mount %q: %s is given twice", s, canon)
 		}
 		seen[canon] = true
-		if !hasVal && canon != "readonly" {
+		if !hasVal && canon != "readonly" && canon != "volume-nocopy" {
 			if key == "" {
 				return Mount{}, api.Invalidf("invalid --mount %q: empty field, use type=bind,src=/host,dst=/ctr", s)
 			}
@@ -167,8 +209,26 @@ func ParseMount(s string) (Mount, error) {
 			size = val
 		case "tmpfs-mode":
 			mode = val
+		case "volume-nocopy":
+			noCopy = true
+			if hasVal {
+				b, err := strconv.ParseBool(val)
+				if err != nil {
+					return Mount{}, api.Invalidf("invalid --mount %q: volume-nocopy=%s, use volume-nocopy=true or false", s, val)
+				}
+				noCopy = b
+			}
+		case "volume-label":
+			k, v, _ := strings.Cut(val, "=")
+			if k == "" {
+				return Mount{}, api.Invalidf("invalid --mount %q: volume-label=%s, use volume-label=KEY=VALUE", s, val)
+			}
+			if volLabels == nil {
+				volLabels = map[string]string{}
+			}
+			volLabels[k] = v
 		default:
-			return Mount{}, api.Invalidf("invalid --mount %q: unknown field %q, use type, src, dst, readonly, bind-propagation, tmpfs-size or tmpfs-mode", s, key)
+			return Mount{}, api.Invalidf("invalid --mount %q: unknown field %q, use type, src, dst, readonly, bind-propagation, volume-nocopy, volume-label, tmpfs-size or tmpfs-mode", s, key)
 		}
 	}
 	if dst == "" {
@@ -178,7 +238,18 @@ func ParseMount(s string) (Mount, error) {
 	if err != nil {
 		return Mount{}, api.Invalidf("invalid --mount %q: %v", s, err)
 	}
+	if typ != TypeVolume && (noCopy || volLabels != nil) {
+		return Mount{}, api.Invalidf("invalid --mount %q: volume-nocopy and volume-label only apply to type=volume", s)
+	}
 	switch typ {
+	case TypeVolume:
+		if size != "" || mode != "" || propagation != "" {
+			return Mount{}, api.Invalidf("invalid --mount %q: type=volume takes no tmpfs- or bind- options", s)
+		}
+		if src != "" && !volumeNameRE.MatchString(src) {
+			return Mount{}, api.Invalidf("invalid --mount %q: %q is not a valid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed)", s, src)
+		}
+		return Mount{Source: src, Destination: d, Type: TypeVolume, ReadOnly: readOnly, NoCopy: noCopy, VolumeLabels: volLabels}, nil
 	case TypeBind:
 		if size != "" || mode != "" {
 			return Mount{}, api.Invalidf("invalid --mount %q: tmpfs-size and tmpfs-mode only apply to type=tmpfs", s)
@@ -223,9 +294,9 @@ func ParseMount(s string) (Mount, error) {
 		m.Options, m.ReadOnly = mergeTmpfsOptions(opts, readOnly)
 		return m, nil
 	case "":
-		return Mount{}, api.Invalidf("invalid --mount %q: type= is required, use type=bind or type=tmpfs", s)
+		return Mount{}, api.Invalidf("invalid --mount %q: type= is required, use type=bind, type=volume or type=tmpfs", s)
 	default:
-		return Mount{}, api.Invalidf("invalid --mount %q: unsupported type %q, use type=bind or type=tmpfs (volumes are not supported)", s, typ)
+		return Mount{}, api.Invalidf("invalid --mount %q: unsupported type %q, use type=bind, type=volume or type=tmpfs", s, typ)
 	}
 }
 

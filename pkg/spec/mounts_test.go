@@ -16,6 +16,11 @@ func TestParseVolume(t *testing.T) {
 		{"/a:/b:ro", Mount{Source: "/a", Destination: "/b", Type: TypeBind, ReadOnly: true}},
 		{"/a:/b:rw", Mount{Source: "/a", Destination: "/b", Type: TypeBind}},
 		{"/a/../c/:/b/./d/", Mount{Source: "/c", Destination: "/b/d", Type: TypeBind}},
+		{"data:/b", Mount{Source: "data", Destination: "/b", Type: TypeVolume}},
+		{"my_vol.1-x:/b/:ro", Mount{Source: "my_vol.1-x", Destination: "/b", Type: TypeVolume, ReadOnly: true}},
+		{"data:/b:nocopy", Mount{Source: "data", Destination: "/b", Type: TypeVolume, NoCopy: true}},
+		{"/a", Mount{Destination: "/a", Type: TypeVolume}},
+		{"/a/./b/", Mount{Destination: "/a/b", Type: TypeVolume}},
 	} {
 		got, err := ParseVolume(tc.in)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
@@ -23,15 +28,19 @@ func TestParseVolume(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ in, want string }{
-		{"relative:/x", `relative host path "relative" in -v: host paths must be absolute (named volumes are not supported)`},
+		{"-bad:/x", `"-bad" is not a valid volume name`},
+		{"a:/x", `"a" is not a valid volume name`},
+		{"b@d:/x", `"b@d" is not a valid volume name`},
+		{"/a:/b:nocopy", `unknown option "nocopy"`},
+		{"a", `container path "a" must be absolute`},
+		{"/", "the container path cannot be /"},
 		{"./data:/x", `relative host path "./data" in -v`},
 		{"/a:/b:bogus", `invalid -v "/a:/b:bogus": unknown option "bogus", use ro or rw`},
 		{"/a:/b:z", `unknown option "z"`},
-		{"/a:/b:ro,z", `unknown option "ro,z"`},
+		{"/a:/b:ro,z", `unknown option "z"`},
 		{"/a:/b:", `unknown option ""`},
 		{"/a:b", `container path "b" must be absolute`},
 		{"/a:/", "the container path cannot be /"},
-		{"/a", "anonymous volumes are not supported"},
 		{"/a:/b:ro:x", `too many ":"`},
 		{":/b", "use HOST-PATH:CONTAINER-PATH"},
 		{"/a:", "use HOST-PATH:CONTAINER-PATH"},
@@ -56,6 +65,10 @@ func TestParseMount(t *testing.T) {
 		{"type=tmpfs,dst=/t,tmpfs-size=64m,tmpfs-mode=1777", Mount{Source: "tmpfs", Destination: "/t", Type: TypeTmpfs,
 			Options: []string{"nosuid", "nodev", "noexec", "size=67108864", "mode=1777"}}},
 		{"type=tmpfs,target=/t,readonly", Mount{Source: "tmpfs", Destination: "/t", Type: TypeTmpfs, Options: defTmpfs, ReadOnly: true}},
+		{"type=volume,src=data,dst=/b", Mount{Source: "data", Destination: "/b", Type: TypeVolume}},
+		{"type=volume,target=/b,readonly", Mount{Destination: "/b", Type: TypeVolume, ReadOnly: true}},
+		{"type=volume,src=data,dst=/b,volume-nocopy,volume-label=a=1,volume-label=b=2", Mount{Source: "data", Destination: "/b", Type: TypeVolume,
+			NoCopy: true, VolumeLabels: map[string]string{"a": "1", "b": "2"}}},
 	} {
 		got, err := ParseMount(tc.in)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
@@ -63,8 +76,13 @@ func TestParseMount(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ in, want string }{
-		{"src=/a,dst=/b", "type= is required, use type=bind or type=tmpfs"},
-		{"type=volume,src=v,dst=/b", `unsupported type "volume"`},
+		{"src=/a,dst=/b", "type= is required, use type=bind, type=volume or type=tmpfs"},
+		{"type=volume,src=v,dst=/b", `"v" is not a valid volume name`},
+		{"type=volume,src=/a,dst=/b", `"/a" is not a valid volume name`},
+		{"type=volume,src=data,dst=/b,tmpfs-size=1m", "type=volume takes no tmpfs- or bind- options"},
+		{"type=bind,src=/a,dst=/b,volume-nocopy", "only apply to type=volume"},
+		{"type=volume,dst=/b,volume-label==x", "use volume-label=KEY=VALUE"},
+		{"type=overlay,dst=/b", `unsupported type "overlay"`},
 		{"type=bind,dst=/b", "type=bind needs src=/host/path"},
 		{"type=bind,src=a,dst=/b", `relative host path "a"`},
 		{"type=bind,src=/a", "dst= is required"},

@@ -52,16 +52,21 @@ func Opts(r Resources, mounts []Mount, sec Security) ([]oci.SpecOpts, error) {
 		ms := make([]specs.Mount, 0, len(mounts))
 		var dsts []string
 		for _, m := range mounts {
-			if m.Type != TypeBind && m.Type != TypeTmpfs {
-				return nil, api.Invalidf("unsupported mount type %q for %s: use bind or tmpfs", m.Type, m.Destination)
+			if m.Type != TypeBind && m.Type != TypeTmpfs && m.Type != TypeVolume {
+				return nil, api.Invalidf("unsupported mount type %q for %s: use bind, volume or tmpfs", m.Type, m.Destination)
 			}
 			if slices.Contains(dsts, m.Destination) {
 				return nil, api.Invalidf("duplicate mount point %s: mount each container path only once", m.Destination)
 			}
 			dsts = append(dsts, m.Destination)
+			if m.Type == TypeVolume {
+				continue // pkg/container mounts the volume once it exists
+			}
 			ms = append(ms, m.toOCI())
 		}
-		opts = append(opts, oci.WithMounts(ms))
+		if len(ms) > 0 {
+			opts = append(opts, oci.WithMounts(ms))
+		}
 	}
 
 	if sec.Network == NetworkHost {

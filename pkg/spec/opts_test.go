@@ -177,8 +177,16 @@ func TestOptsMounts(t *testing.T) {
 
 	_, err = Opts(Resources{}, []Mount{ms[0], {Source: "/other", Destination: "/data", Type: TypeBind}}, Security{})
 	checkInvalid(t, err, "duplicate mount point /data: mount each container path only once")
-	_, err = Opts(Resources{}, []Mount{{Source: "v", Destination: "/v", Type: "volume"}}, Security{})
-	checkInvalid(t, err, `unsupported mount type "volume" for /v`)
+	_, err = Opts(Resources{}, []Mount{{Source: "v", Destination: "/v", Type: "weird"}}, Security{})
+	checkInvalid(t, err, `unsupported mount type "weird" for /v`)
+	// Volumes are mounted by pkg/container once they exist; their
+	// destination still counts for duplicates.
+	_, err = Opts(Resources{}, []Mount{ms[0], {Source: "v", Destination: "/data", Type: TypeVolume}}, Security{})
+	checkInvalid(t, err, "duplicate mount point /data")
+	vs := build(t, newSpec(), Resources{}, []Mount{{Source: "v", Destination: "/v", Type: TypeVolume}}, Security{})
+	if slices.ContainsFunc(vs.Mounts, func(m specs.Mount) bool { return m.Destination == "/v" }) {
+		t.Errorf("a volume mount was rendered before its volume exists: %+v", vs.Mounts)
+	}
 }
 
 func hasNetNS(s *oci.Spec) bool {

@@ -239,7 +239,7 @@ func TestBadRunInputCreatesNothing(t *testing.T) {
 	unreadable := filepath.Join(dir, "missing.env")
 	for _, args := range [][]string{
 		{"-m", "foo"}, {"-m", "1k"}, {"--cpuset", "99"}, {"--cpuset", "1-0"}, {"-c", "-5"},
-		{"-v", "relative:/x"}, {"-v", "/a:/b:bogus"}, {"-e", "=x"}, {"--env-file", unreadable},
+		{"-v", "./relative:/x"}, {"-v", "bad@name:/x"}, {"-v", "/a:/b:bogus"}, {"-e", "=x"}, {"--env-file", unreadable},
 		{"--memory-swap", "1m", "-m", "64m"}, {"--cap-add", "NOPE"}, {"--network", "nosuchnet"},
 		{"--security-opt", "bogus"}, {"--pids-limit", "-5"}, {"--tmpfs", "relative"},
 	} {

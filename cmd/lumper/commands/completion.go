@@ -9,6 +9,7 @@ import (
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/images"
+	"github.com/lumper/lumper/pkg/volume"
 )
 
 // What a command's positional arguments name, for shell completion.
@@ -20,6 +21,7 @@ const (
 	argImage
 	argNetwork
 	argContainerOrImage
+	argVolume
 )
 
 // completion says what a command's arguments complete to: the kind of the
@@ -56,6 +58,7 @@ var completions = map[string]completion{
 	"image save": {kind: argImage}, "image history": {kind: argImage, firstOnly: true}, "image push": {kind: argImage, firstOnly: true},
 	"network rm": {kind: argNetwork}, "network inspect": {kind: argNetwork},
 	"network connect": {kind: argNetwork, firstOnly: true}, "network disconnect": {kind: argNetwork, firstOnly: true},
+	"volume rm": {kind: argVolume}, "volume inspect": {kind: argVolume},
 }
 
 // flagValues are the fixed values of flags, by flag name.
@@ -65,7 +68,7 @@ var flagValues = map[string][]string{
 	"format":   {"table", "json", "table {{.ID}}\t{{.Names}}", "{{json .}}"},
 	"log-opt":  {"max-size=", "max-file="},
 	"signal":   {"SIGTERM", "SIGKILL", "SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2"},
-	"type":     {"container", "image", "network"},
+	"type":     {"container", "image", "network", "volume"},
 	"platform": {"linux/amd64", "linux/arm64", "linux/arm/v7"},
 }
 
@@ -144,6 +147,12 @@ func (g *GlobalOptions) completeArgs(comp completion) cobra.CompletionFunc {
 			}
 		case argNetwork:
 			out = g.networkNames()
+		case argVolume:
+			if vols, err := volume.NewStore(g.DataRoot).List(); err == nil {
+				for _, v := range vols {
+					out = append(out, v.Name)
+				}
+			}
 		}
 		return out, none
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/lumper/lumper/pkg/images"
 	"github.com/lumper/lumper/pkg/network"
 	"github.com/lumper/lumper/pkg/output"
+	"github.com/lumper/lumper/pkg/volume"
 )
 
 // Object types `inspect --type` takes.
@@ -26,6 +27,7 @@ const (
 	typeContainer = "container"
 	typeImage     = "image"
 	typeNetwork   = "network"
+	typeVolume    = "volume"
 )
 
 // InspectOptions are the flags of `lumper inspect` and of `container
@@ -46,7 +48,7 @@ func newInspectCmd(g *GlobalOptions) *cobra.Command {
 
 func newInspectCmdOf(g *GlobalOptions, typ string) *cobra.Command {
 	o := &InspectOptions{Global: g, Type: typ}
-	what := map[string]string{"": "CONTAINER|IMAGE|NETWORK", typeContainer: "CONTAINER", typeImage: "IMAGE", typeNetwork: "NETWORK"}[typ]
+	what := map[string]string{"": "CONTAINER|IMAGE|NETWORK", typeContainer: "CONTAINER", typeImage: "IMAGE", typeNetwork: "NETWORK", typeVolume: "VOLUME"}[typ]
 	cmd := &cobra.Command{
 		Use:   "inspect [OPTIONS] " + what + " [" + what + "...]",
 		Short: "Show details of " + strings.ToLower(strings.ReplaceAll(what, "|", ", ")) + " objects as Docker's JSON documents",
@@ -58,9 +60,9 @@ func newInspectCmdOf(g *GlobalOptions, typ string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs = args
 			switch o.Type {
-			case "", typeContainer, typeImage, typeNetwork:
+			case "", typeContainer, typeImage, typeNetwork, typeVolume:
 			default:
-				return usageErrorf(cmd, "invalid --type %q: use container, image or network", o.Type)
+				return usageErrorf(cmd, "invalid --type %q: use container, image, network or volume", o.Type)
 			}
 			if o.Format != "" && o.Format != "json" {
 				if _, err := output.Template(o.Format); err != nil {
@@ -72,7 +74,7 @@ func newInspectCmdOf(g *GlobalOptions, typ string) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&o.Format, "format", "f", "", "format each object with a Go template over its JSON document ('json': the JSON)")
 	if typ == "" {
-		cmd.Flags().StringVar(&o.Type, "type", "", "only look for this type of object: container, image or network")
+		cmd.Flags().StringVar(&o.Type, "type", "", "only look for this type of object: container, image, network or volume")
 	}
 	if typ == "" || typ == typeContainer {
 		cmd.Flags().BoolVarP(&o.Size, "size", "s", false, "accepted for Docker's scripts; sizes are not shown")
@@ -91,6 +93,9 @@ func runInspect(ctx context.Context, o *InspectOptions) error {
 		var errs []error
 		for _, ref := range o.Refs {
 			v, err := inspectOne(ctx, c, o.Global.networks(), o.Type, ref)
+			if err != nil && (o.Type == "" || o.Type == typeVolume) {
+				v, err = inspectVolumeAfter(o.Global.DataRoot, o.Type, ref, err)
+			}
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -143,6 +148,9 @@ func inspectOne(ctx context.Context, c *client.Client, nets *network.Store, typ,
 			return nil, &inspectNotFound{"No such image: " + ref}
 		}
 	}
+	if typ == typeVolume {
+		return nil, &inspectNotFound{"No such volume: " + ref}
+	}
 	d, err := container.InspectNetwork(ctx, c, nets, ref)
 	var nf *network.NotFoundError
 	switch {
@@ -154,6 +162,21 @@ func inspectOne(ctx context.Context, c *client.Client, nets *network.Store, typ,
 		return nil, &inspectNotFound{"No such network: " + ref}
 	}
 	return nil, &inspectNotFound{"No such object: " + ref}
+}
+
+// inspectVolumeAfter looks ref up among the volumes when nothing else
+// matched (prev is that miss).
+func inspectVolumeAfter(dataRoot, typ, ref string, prev error) (any, error) {
+	d, err := inspectVolume(dataRoot, ref)
+	switch {
+	case err == nil:
+		return d, nil
+	case !volume.IsNotFound(err):
+		return nil, err
+	case typ == typeVolume:
+		return nil, &inspectNotFound{"No such volume: " + ref}
+	}
+	return nil, prev
 }
 
 // printInspect writes the documents as Docker does: an indented JSON

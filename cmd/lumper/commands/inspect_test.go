@@ -91,7 +91,16 @@ func TestNetworkFilters(t *testing.T) {
 // verb for `lumper create`; left to its owner).
 func TestInspectUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
-		{"inspect", "--type", "volume", "x"},
+		{"inspect", "--type", "plugin", "x"},
+		{"volume", "create", "-d", "nfs", "x"},
+		{"volume", "create", "a"},
+		{"volume", "create", "--label", "=v", "x"},
+		{"volume", "create", "-o", "type=tmpfs", "x"},
+		{"volume", "ls", "--filter", "colour=red"},
+		{"volume", "ls", "--filter", "dangling=maybe"},
+		{"volume", "ls", "--format", "{{.Name"},
+		{"volume", "prune", "--filter", "name=x"},
+		{"volume", "rm"},
 		{"inspect", "-f", "{{.Id", "x"},
 		{"container", "inspect"},
 		{"network", "ls", "--filter", "colour=red"},

@@ -118,6 +118,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newNetNSCmd(g),
 		newNetworkCmd(g),
 		newPortCmd(g), newDiffCmd(g), newExportCmd(g), newUpdateCmd(g), newEventsCmd(g), newAttachCmd(g),
+		newVolumeCmd(g),
 	)
 	installConfig(root, g)
 	refuseUnknownSubcommands(root)

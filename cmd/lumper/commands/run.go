@@ -50,6 +50,7 @@ type RunOptions struct {
 	Volumes     []string
 	Mounts      []string
 	Tmpfs       []string
+	VolumesFrom []string
 	Privileged  bool
 	ReadOnly    bool
 	CapAdd      []string
@@ -119,9 +120,10 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.StringVar(&o.Cpuset, "cpuset-cpus", "", "CPUs the container may use (alias of --cpuset)")
 	f.StringVar(&o.CPUs, "cpus", "", "number of CPUs (quota over period, e.g. 1.5)")
 	f.Int64Var(&o.PidsLimit, "pids-limit", 0, "maximum number of processes (-1 unlimited)")
-	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount HOST:CONTAINER[:ro|rw] (absolute host path)")
-	f.StringArrayVar(&o.Mounts, "mount", nil, "mount: type=bind,src=,dst=[,readonly] or type=tmpfs,dst=[,tmpfs-size=]")
+	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount HOST:CONTAINER[:ro|rw] (absolute host path), volume NAME:CONTAINER[:ro|rw], or anonymous volume CONTAINER")
+	f.StringArrayVar(&o.Mounts, "mount", nil, "mount: type=bind,src=,dst=[,readonly], type=volume[,src=NAME],dst=[,readonly] or type=tmpfs,dst=[,tmpfs-size=]")
 	f.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs at PATH[:options]")
+	f.StringArrayVar(&o.VolumesFrom, "volumes-from", nil, "mount the volumes and bind mounts of CONTAINER[:ro|rw]")
 	f.BoolVar(&o.Privileged, "privileged", false, "give the container all capabilities and host devices")
 	f.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root file system read-only")
 	f.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (e.g. NET_ADMIN, ALL)")
@@ -208,7 +210,13 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 	if err != nil {
 		return container.CreateOptions{}, err
 	}
+	for _, v := range o.VolumesFrom {
+		if _, err := container.ParseVolumesFrom(v); err != nil {
+			return container.CreateOptions{}, err
+		}
+	}
 	co := container.CreateOptions{
+		VolumesFrom: o.VolumesFrom,
 		Image:       o.Image,
 		Args:        o.Args,
 		Name:        o.Name,

@@ -18,7 +18,7 @@ type SystemPruneOptions struct {
 	Global  *GlobalOptions
 	All     bool // every unused image, not only untagged ones
 	Force   bool // accepted for Docker habits: lumper does not ask
-	Volumes bool // accepted: lumper keeps no named volumes of its own to prune
+	Volumes bool // also the anonymous volumes no container uses (Docker 23+)
 	Out     io.Writer
 }
 
@@ -39,7 +39,7 @@ lumper never prompts; -f is accepted for scripts written for Docker.`,
 	}
 	cmd.Flags().BoolVarP(&o.All, "all", "a", false, "remove every image no container uses, not only untagged ones")
 	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "do not prompt (lumper never does)")
-	cmd.Flags().BoolVar(&o.Volumes, "volumes", false, "also prune volumes (lumper has no named volumes to prune: accepted for Docker scripts)")
+	cmd.Flags().BoolVar(&o.Volumes, "volumes", false, "also prune the anonymous volumes no container uses")
 	return cmd
 }
 
@@ -92,6 +92,15 @@ func runSystemPrune(ctx context.Context, o *SystemPruneOptions) error {
 		deletedNets = append(deletedNets, n.Name)
 	}
 	section("Networks", deletedNets)
+
+	if o.Volumes {
+		vols, err := container.PruneVolumes(ctx, c, false, nil)
+		if err != nil {
+			return err
+		}
+		total += vols.SpaceReclaimed
+		section("Volumes", vols.Deleted)
+	}
 
 	imgs, err := images.Prune(ctx, c, o.All)
 	if err != nil {
