@@ -41,6 +41,11 @@ const (
 	// settings, for starts after the first (`start`, the restart monitor).
 	LabelLogMaxSize  = labelPrefix + "log-max-size"
 	LabelLogMaxFiles = labelPrefix + "log-max-file"
+	// LabelLogDriver is "none" for --log-driver none: no log is kept.
+	LabelLogDriver = labelPrefix + "log-driver"
+	// LabelStopTimeout is --stop-timeout: stop's grace period in seconds
+	// when -t is not given.
+	LabelStopTimeout = labelPrefix + "stop-timeout"
 
 	// Network configuration, set when the container is created.
 

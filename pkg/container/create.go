@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,22 @@ type CreateOptions struct {
 	// AutoRemove (run --rm -d) has the container removed when it exits:
 	// recorded in a label that the reaper reads (ReapAndAutoRemove).
 	AutoRemove bool
+
+	// Expose adds ports to the image's EXPOSE ports ("80/tcp"), which -P
+	// publishes.
+	Expose []string
+	// GroupAdd are supplementary groups (GIDs or names in the container's
+	// /etc/group), added after --user's own.
+	GroupAdd []string
+	// PID and IPC are "container:NAME" to join another running
+	// container's namespace ("host" and the rest are in SpecOpts).
+	PID string
+	IPC string
+	// StopSignal overrides the image's STOPSIGNAL (a name such as SIGUSR1);
+	// StopTimeout (seconds, nil: unset) is stop's grace period when -t is
+	// not given.
+	StopSignal  string
+	StopTimeout *int
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -160,13 +177,28 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	specOpts = append(specOpts, withCgroupMount(o.Privileged))
 	specOpts = append(specOpts, o.SpecOpts...)
-	netOpts, netLabels, err := prepareNetwork(ctx, c, id, cfg.Config.ExposedPorts, o.Network)
+	joinOpts, err := joinNamespaces(ctx, c, o.PID, o.IPC)
+	if err != nil {
+		return nil, err
+	}
+	specOpts = append(specOpts, joinOpts...)
+	exposed := maps.Clone(cfg.Config.ExposedPorts)
+	if exposed == nil && len(o.Expose) > 0 {
+		exposed = map[string]struct{}{}
+	}
+	for _, p := range o.Expose {
+		exposed[p] = struct{}{}
+	}
+	netOpts, netLabels, err := prepareNetwork(ctx, c, id, exposed, o.Network)
 	if err != nil {
 		return nil, err
 	}
 	specOpts = append(specOpts, netOpts...)
 	if o.User != "" {
 		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
+	}
+	if len(o.GroupAdd) > 0 {
+		specOpts = append(specOpts, oci.WithAppendAdditionalGroups(o.GroupAdd...))
 	}
 
 	labels := map[string]string{
@@ -184,6 +216,12 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.AutoRemove {
 		labels[client.LabelAutoRemove] = "true"
 	}
+	if o.StopTimeout != nil {
+		labels[client.LabelStopTimeout] = strconv.Itoa(*o.StopTimeout)
+	}
+	if o.Log.Driver == LogDriverNone {
+		labels[client.LabelLogDriver] = LogDriverNone
+	}
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
 	client.SetUserLabels(labels, o.Labels)
@@ -196,12 +234,60 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		// After WithContainerLabels, which replaces every label: the
 		// image's STOPSIGNAL, which stop reads back (GetStopSignal).
 		containerd.WithImageStopSignal(image, "SIGTERM"),
+		withStopSignal(o.StopSignal),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("creating container: %w", classifySpecError(err))
 	}
 	trace("container created")
 	return ctr, nil
+}
+
+// withStopSignal records --stop-signal where the image's STOPSIGNAL goes
+// (containerd's label, which stop reads back with GetStopSignal).
+func withStopSignal(sig string) containerd.NewContainerOpts {
+	return func(_ context.Context, _ *containerd.Client, c *containers.Container) error {
+		if sig != "" {
+			if c.Labels == nil {
+				c.Labels = map[string]string{}
+			}
+			c.Labels[containerd.StopSignalLabel] = sig
+		}
+		return nil
+	}
+}
+
+// joinNamespaces joins the PID and IPC namespaces of other running
+// containers (--pid/--ipc container:NAME).
+func joinNamespaces(ctx context.Context, c *client.Client, pid, ipc string) ([]oci.SpecOpts, error) {
+	var opts []oci.SpecOpts
+	for _, j := range []struct {
+		mode, flag string
+		typ        specs.LinuxNamespaceType
+	}{{pid, "--pid", specs.PIDNamespace}, {ipc, "--ipc", specs.IPCNamespace}} {
+		ref, ok := strings.CutPrefix(j.mode, spec.NamespaceContainer)
+		if !ok {
+			continue
+		}
+		rec, err := c.Container(ctx, ref)
+		if err != nil {
+			return nil, api.Invalidf("invalid %s %s: %v", j.flag, j.mode, err)
+		}
+		ctr, err := c.LoadContainer(ctx, rec.ID)
+		if err != nil {
+			return nil, fmt.Errorf("loading container %s: %w", ref, err)
+		}
+		task, err := ctr.Task(ctx, nil)
+		var st containerd.Status
+		if err == nil {
+			st, err = task.Status(ctx)
+		}
+		if err != nil || st.Status != containerd.Running {
+			return nil, api.Invalidf("invalid %s %s: cannot join the namespace of container %s, it is not running", j.flag, j.mode, ref)
+		}
+		opts = append(opts, spec.JoinNamespace(j.typ, task.Pid()))
+	}
+	return opts, nil
 }
 
 // defaultHostname is a container's host name when --hostname is not given:

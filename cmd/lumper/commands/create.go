@@ -42,6 +42,9 @@ func runCreate(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		if err != nil {
 			return err
 		}
+		if err := writeCIDFile(o.CIDFile, ctr.ID()); err != nil {
+			return err
+		}
 		_, err = fmt.Fprintln(o.Out, ctr.ID())
 		return err
 	})
