@@ -234,6 +234,9 @@ func isolationOpts(iso Isolation, network string) []oci.SpecOpts {
 	for _, r := range iso.Ulimits {
 		opts = append(opts, oci.WithRlimit(&r))
 	}
+	if len(iso.Devices) > 0 {
+		opts = append(opts, withResources) // WithDevices writes into it unchecked
+	}
 	for _, d := range iso.Devices {
 		opts = append(opts, oci.WithDevices(d.HostPath, d.ContainerPath, d.Permissions))
 	}
@@ -275,6 +278,16 @@ func withoutShm(_ context.Context, _ oci.Client, _ *containers.Container, s *oci
 // withHostShm binds the host's /dev/shm (--ipc host, as Docker).
 func withHostShm(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
 	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/dev/shm", Options: []string{"rbind", "nosuid", "nodev", "noexec"}})
+	return nil
+}
+
+func withResources(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+	if s.Linux == nil {
+		s.Linux = &specs.Linux{}
+	}
+	if s.Linux.Resources == nil {
+		s.Linux.Resources = &specs.LinuxResources{}
+	}
 	return nil
 }
 
