@@ -264,3 +264,9 @@ func TestCpOutOwnedByCaller(t *testing.T) {
 		t.Fatalf("cp to -: header %+v, %v; want owner 1234:567", h, err)
 	}
 }
+
+// statOwner is a file's UID and GID.
+func statOwner(fi os.FileInfo) (int, int) {
+	st := fi.Sys().(*syscall.Stat_t)
+	return int(st.Uid), int(st.Gid)
+}
