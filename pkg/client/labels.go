@@ -46,6 +46,14 @@ const (
 	// LabelStopTimeout is --stop-timeout: stop's grace period in seconds
 	// when -t is not given.
 	LabelStopTimeout = labelPrefix + "stop-timeout"
+	// LabelPIDMode and LabelIPCMode are --pid and --ipc as given (when not
+	// the default), LabelGroupAdd the --group-add values (comma-separated),
+	// LabelSysctls the --sysctl ones (KEY=VALUE, newline-separated), for
+	// inspect.
+	LabelPIDMode  = labelPrefix + "pid-mode"
+	LabelIPCMode  = labelPrefix + "ipc-mode"
+	LabelGroupAdd = labelPrefix + "group-add"
+	LabelSysctls  = labelPrefix + "sysctls"
 
 	// Network configuration, set when the container is created.
 

@@ -72,10 +72,14 @@ type CreateOptions struct {
 	// GroupAdd are supplementary groups (GIDs or names in the container's
 	// /etc/group), added after --user's own.
 	GroupAdd []string
-	// PID and IPC are "container:NAME" to join another running
-	// container's namespace ("host" and the rest are in SpecOpts).
+	// PID and IPC are --pid and --ipc ("" for the default): recorded for
+	// inspect, and "container:NAME" joins another running container's
+	// namespace here ("host" and the rest are in SpecOpts).
 	PID string
 	IPC string
+	// Sysctls are the user's --sysctl values, recorded for inspect (they
+	// are in SpecOpts).
+	Sysctls map[string]string
 	// StopSignal overrides the image's STOPSIGNAL (a name such as SIGUSR1);
 	// StopTimeout (seconds, nil: unset) is stop's grace period when -t is
 	// not given.
@@ -222,6 +226,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.Log.Driver == LogDriverNone {
 		labels[client.LabelLogDriver] = LogDriverNone
 	}
+	runFlagLabels(labels, o)
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
 	client.SetUserLabels(labels, o.Labels)

@@ -126,6 +126,7 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 	}
 	d.Mounts = userMounts(spec.Mounts, dir)
 	d.HostConfig = hostConfig(l, spec, d.Mounts)
+	inspectRunFlags(l, spec, &d.Config, &d.HostConfig)
 	d.HostConfig.Runtime = rec.Runtime.Name
 	if d.HostConfig.Runtime == "io.containerd.runc.v2" {
 		d.HostConfig.Runtime = "runc"

@@ -228,4 +228,31 @@ var _ = registerCompat("runflags",
 			t.Fatalf("header %+v, %v", h, err)
 		}
 	}},
+	compatCase{"create --shm-size 128m --ulimit nofile=1024:2048 ...; inspect -f HostConfig fields", func(t *testing.T) {
+		name := uniqueName(t)
+		rmOnCleanup(t, name)
+		dockerOK(t, "create", "--name", name, "--shm-size", "128m", "--ulimit", "nofile=1024:2048", "--pid", "host", "--ipc", "shareable",
+			"-m", "64m", "--memory-reservation", "32m", "--oom-kill-disable", "--group-add", "10", "--sysctl", "net.ipv4.ip_forward=1",
+			"--log-driver", "none", "busybox")
+		out := dockerOK(t, "inspect", "-f", "{{.HostConfig.ShmSize}} {{json .HostConfig.Ulimits}} {{.HostConfig.PidMode}} {{.HostConfig.IpcMode}} "+
+			"{{.HostConfig.MemoryReservation}} {{.HostConfig.OomKillDisable}} {{.HostConfig.GroupAdd}} {{.HostConfig.Sysctls}} {{.HostConfig.LogConfig.Type}}", name)
+		want := `134217728 [{"Name":"nofile","Hard":2048,"Soft":1024}] host shareable 33554432 true [10] map[net.ipv4.ip_forward:1] none` + "\n"
+		if out != want {
+			t.Fatalf("inspect:\n%q\nwant\n%q", out, want)
+		}
+	}},
+	compatCase{"create busybox; inspect -f '{{.HostConfig.ShmSize}} {{.HostConfig.IpcMode}}': Docker's defaults", func(t *testing.T) {
+		out := dockerOK(t, "inspect", "-f", "{{.HostConfig.ShmSize}} {{.HostConfig.IpcMode}} {{.HostConfig.LogConfig.Type}}", fixture(t, compatCreated))
+		if out != "67108864 private local\n" {
+			t.Fatalf("inspect: %q", out)
+		}
+	}},
+	compatCase{"create --stop-signal SIGUSR1 --stop-timeout 5; inspect -f '{{.Config.StopSignal}} {{.Config.StopTimeout}}'", func(t *testing.T) {
+		name := uniqueName(t)
+		rmOnCleanup(t, name)
+		dockerOK(t, "create", "--name", name, "--stop-signal", "USR1", "--stop-timeout", "5", "busybox")
+		if out := dockerOK(t, "inspect", "-f", "{{.Config.StopSignal}} {{.Config.StopTimeout}}", name); out != "SIGUSR1 5\n" {
+			t.Fatalf("inspect: %q", out)
+		}
+	}},
 )

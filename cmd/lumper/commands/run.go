@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 
 	"github.com/containerd/containerd/v2/pkg/oci"
 
@@ -330,12 +329,10 @@ func (o *RunOptions) moreCreateOptions(cmd *cobra.Command, co *container.CreateO
 		t := o.StopTimeout
 		co.StopTimeout = &t
 	}
-	if strings.HasPrefix(o.PID, spec.NamespaceContainer) {
-		co.PID = o.PID
-	}
-	if strings.HasPrefix(o.IPC, spec.NamespaceContainer) {
-		co.IPC = o.IPC
-	}
+	// Checked by specOptions already.
+	co.PID, _ = spec.ParsePIDMode(o.PID)
+	co.IPC, _ = spec.ParseIPCMode(o.IPC)
+	co.Sysctls, _ = spec.ParseSysctls(o.Sysctls, o.Network, co.IPC)
 	if o.CIDFile != "" {
 		if _, err := os.Lstat(o.CIDFile); err == nil {
 			return usageErrorf(cmd, "container ID file found, make sure the other container isn't running or delete %s", o.CIDFile)
