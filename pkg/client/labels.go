@@ -54,6 +54,8 @@ const (
 	LabelIPCMode  = labelPrefix + "ipc-mode"
 	LabelGroupAdd = labelPrefix + "group-add"
 	LabelSysctls  = labelPrefix + "sysctls"
+	// LabelCIDFile is --cidfile, for inspect's HostConfig.ContainerIDFile.
+	LabelCIDFile = labelPrefix + "cidfile"
 
 	// Network configuration, set when the container is created.
 

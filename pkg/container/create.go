@@ -80,6 +80,8 @@ type CreateOptions struct {
 	// Sysctls are the user's --sysctl values, recorded for inspect (they
 	// are in SpecOpts).
 	Sysctls map[string]string
+	// CIDFile is --cidfile (written by the command), recorded for inspect.
+	CIDFile string
 	// StopSignal overrides the image's STOPSIGNAL (a name such as SIGUSR1);
 	// StopTimeout (seconds, nil: unset) is stop's grace period when -t is
 	// not given.

@@ -225,6 +225,9 @@ func userMounts(ms []specs.Mount, dir string) []api.MountPoint {
 		if slices.Contains(defaultMounts, m.Destination) && m.Type != "bind" {
 			continue
 		}
+		if m.Destination == "/dev/shm" && m.Source == "/dev/shm" {
+			continue // --ipc host's (HostConfig.IpcMode says it)
+		}
 		if m.Destination == "/sys/fs/cgroup" || (dir != "" && strings.HasPrefix(m.Source, dir+string(filepath.Separator))) {
 			continue
 		}

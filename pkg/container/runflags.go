@@ -22,6 +22,9 @@ func runFlagLabels(labels map[string]string, o CreateOptions) {
 	if o.IPC != "" {
 		labels[client.LabelIPCMode] = o.IPC
 	}
+	if o.CIDFile != "" {
+		labels[client.LabelCIDFile] = o.CIDFile
+	}
 	if len(o.GroupAdd) > 0 {
 		labels[client.LabelGroupAdd] = strings.Join(o.GroupAdd, ",")
 	}
@@ -46,6 +49,7 @@ func inspectRunFlags(l map[string]string, spec *specs.Spec, cfg *api.ContainerCo
 	if n, err := strconv.Atoi(l[client.LabelStopTimeout]); err == nil {
 		cfg.StopTimeout = &n
 	}
+	h.ContainerIDFile = l[client.LabelCIDFile]
 	h.PidMode, h.IpcMode = l[client.LabelPIDMode], l[client.LabelIPCMode]
 	if h.IpcMode == "" {
 		h.IpcMode = "private"

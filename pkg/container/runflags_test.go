@@ -15,7 +15,7 @@ func TestInspectRunFlags(t *testing.T) {
 	labels := map[string]string{containerd.StopSignalLabel: "SIGUSR1", client.LabelLogDriver: "none"}
 	runFlagLabels(labels, CreateOptions{
 		PID: "host", IPC: "container:db", GroupAdd: []string{"10", "audio"}, StopTimeout: nil,
-		Sysctls: map[string]string{"net.b": "2", "net.a": "1"},
+		Sysctls: map[string]string{"net.b": "2", "net.a": "1"}, CIDFile: "/tmp/cid",
 	})
 	labels[client.LabelStopTimeout] = "3"
 	res, disable := int64(32<<20), true
@@ -31,7 +31,7 @@ func TestInspectRunFlags(t *testing.T) {
 		t.Errorf("config: stop signal %q, timeout %v", cfg.StopSignal, cfg.StopTimeout)
 	}
 	want := api.HostConfig{
-		LogConfig: api.LogConfig{Type: "none"}, PidMode: "host", IpcMode: "container:db",
+		LogConfig: api.LogConfig{Type: "none"}, ContainerIDFile: "/tmp/cid", PidMode: "host", IpcMode: "container:db",
 		ShmSize: 64 << 20, MemoryReservation: 32 << 20, OomKillDisable: true,
 		GroupAdd: []string{"10", "audio"}, Sysctls: map[string]string{"net.a": "1", "net.b": "2"},
 		Ulimits: []api.Ulimit{{Name: "nofile", Soft: 1024, Hard: -1}},

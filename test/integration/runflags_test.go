@@ -192,6 +192,20 @@ func TestRunCidfile(t *testing.T) {
 	if containerExists(t, name+"-2") {
 		t.Fatal("a container was created although its --cidfile exists")
 	}
+	if out := lumper(t, "inspect", "-f", "{{.HostConfig.ContainerIDFile}}", name); out != cid+"\n" {
+		t.Fatalf("inspect ContainerIDFile %q, want %q", out, cid)
+	}
+	// A --cidfile that cannot be created costs no container.
+	mustFail(t, 125, "run", "--rm", "--cidfile", filepath.Join(cid, "sub"), "--name", name+"-3", "busybox", "true")
+	if containerExists(t, name+"-3") {
+		t.Fatal("a container was created although its --cidfile cannot be")
+	}
+	// A failed create leaves no --cidfile.
+	cid2 := filepath.Join(t.TempDir(), "cid2")
+	mustFail(t, 125, "create", "--cidfile", cid2, "--name", name, "busybox")
+	if _, err := os.Stat(cid2); !os.IsNotExist(err) {
+		t.Fatalf("a failed create left its --cidfile: %v", err)
+	}
 }
 
 func TestRunLogDriver(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
+	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/images"
 	"github.com/lumper/lumper/pkg/logs"
@@ -194,11 +195,16 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		}
 	}
 	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		cid, err := openCIDFile(o.CIDFile)
+		if err != nil {
+			return err
+		}
+		defer cid.close()
 		ctr, err := container.Create(ctx, c, co)
 		if err != nil {
 			return err
 		}
-		if err := writeCIDFile(o.CIDFile, ctr.ID()); err != nil {
+		if err := cid.write(ctr.ID()); err != nil {
 			return err
 		}
 		if o.Detach {
@@ -333,7 +339,9 @@ func (o *RunOptions) moreCreateOptions(cmd *cobra.Command, co *container.CreateO
 	co.PID, _ = spec.ParsePIDMode(o.PID)
 	co.IPC, _ = spec.ParseIPCMode(o.IPC)
 	co.Sysctls, _ = spec.ParseSysctls(o.Sysctls, o.Network, co.IPC)
+	co.CIDFile = o.CIDFile
 	if o.CIDFile != "" {
+		// Checked here too, so that the error comes before dialing.
 		if _, err := os.Lstat(o.CIDFile); err == nil {
 			return usageErrorf(cmd, "container ID file found, make sure the other container isn't running or delete %s", o.CIDFile)
 		}
@@ -341,21 +349,49 @@ func (o *RunOptions) moreCreateOptions(cmd *cobra.Command, co *container.CreateO
 	return nil
 }
 
-// writeCIDFile writes --cidfile once the container exists. O_EXCL: a file
-// that appeared since the check is not overwritten.
-func writeCIDFile(path, id string) error {
+// cidFile is --cidfile: created (exclusively) before the container, so
+// that a path that cannot be written costs no container, written with the
+// ID once it exists, and removed if creation fails (as Docker does).
+type cidFile struct {
+	f       *os.File
+	written bool
+}
+
+func openCIDFile(path string) (*cidFile, error) {
 	if path == "" {
-		return nil
+		return &cidFile{}, nil
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
+		if os.IsExist(err) {
+			return nil, api.Invalidf("container ID file found, make sure the other container isn't running or delete %s", path)
+		}
+		return nil, api.Invalidf("failed to create the container ID file: %v", err)
+	}
+	return &cidFile{f: f}, nil
+}
+
+// write records id; close then keeps the file.
+func (c *cidFile) write(id string) error {
+	if c.f == nil {
+		return nil
+	}
+	if _, err := c.f.WriteString(id); err != nil {
 		return fmt.Errorf("writing the container ID file: %w", err)
 	}
-	if _, err := f.WriteString(id); err != nil {
-		f.Close()
-		return fmt.Errorf("writing the container ID file: %w", err)
+	c.written = true
+	return nil
+}
+
+// close closes the file, and removes it unless the ID was written.
+func (c *cidFile) close() {
+	if c.f == nil {
+		return
 	}
-	return f.Close()
+	c.f.Close()
+	if !c.written {
+		os.Remove(c.f.Name())
+	}
 }
 
 // specOptions checks the resource, mount and security flags (before anything
