@@ -56,6 +56,8 @@ const (
 	LabelSysctls  = labelPrefix + "sysctls"
 	// LabelCIDFile is --cidfile, for inspect's HostConfig.ContainerIDFile.
 	LabelCIDFile = labelPrefix + "cidfile"
+	// LabelExpose are the --expose ports ("80/tcp", comma-separated).
+	LabelExpose = labelPrefix + "expose"
 
 	// Network configuration, set when the container is created.
 

@@ -25,6 +25,9 @@ func runFlagLabels(labels map[string]string, o CreateOptions) {
 	if o.CIDFile != "" {
 		labels[client.LabelCIDFile] = o.CIDFile
 	}
+	if len(o.Expose) > 0 {
+		labels[client.LabelExpose] = strings.Join(o.Expose, ",")
+	}
 	if len(o.GroupAdd) > 0 {
 		labels[client.LabelGroupAdd] = strings.Join(o.GroupAdd, ",")
 	}
@@ -50,6 +53,14 @@ func inspectRunFlags(l map[string]string, spec *specs.Spec, cfg *api.ContainerCo
 		cfg.StopTimeout = &n
 	}
 	h.ContainerIDFile = l[client.LabelCIDFile]
+	if e := l[client.LabelExpose]; e != "" {
+		if cfg.ExposedPorts == nil {
+			cfg.ExposedPorts = map[string]struct{}{}
+		}
+		for p := range strings.SplitSeq(e, ",") {
+			cfg.ExposedPorts[p] = struct{}{}
+		}
+	}
 	h.PidMode, h.IpcMode = l[client.LabelPIDMode], l[client.LabelIPCMode]
 	if h.IpcMode == "" {
 		h.IpcMode = "private"

@@ -15,7 +15,7 @@ func TestInspectRunFlags(t *testing.T) {
 	labels := map[string]string{containerd.StopSignalLabel: "SIGUSR1", client.LabelLogDriver: "none"}
 	runFlagLabels(labels, CreateOptions{
 		PID: "host", IPC: "container:db", GroupAdd: []string{"10", "audio"}, StopTimeout: nil,
-		Sysctls: map[string]string{"net.b": "2", "net.a": "1"}, CIDFile: "/tmp/cid",
+		Sysctls: map[string]string{"net.b": "2", "net.a": "1"}, CIDFile: "/tmp/cid", Expose: []string{"80/tcp", "53/udp"},
 	})
 	labels[client.LabelStopTimeout] = "3"
 	res, disable := int64(32<<20), true
@@ -27,6 +27,9 @@ func TestInspectRunFlags(t *testing.T) {
 	var cfg api.ContainerConfig
 	h := api.HostConfig{LogConfig: api.LogConfig{Type: "local"}}
 	inspectRunFlags(labels, spec, &cfg, &h)
+	if !reflect.DeepEqual(cfg.ExposedPorts, map[string]struct{}{"80/tcp": {}, "53/udp": {}}) {
+		t.Errorf("exposed ports %v", cfg.ExposedPorts)
+	}
 	if cfg.StopSignal != "SIGUSR1" || cfg.StopTimeout == nil || *cfg.StopTimeout != 3 {
 		t.Errorf("config: stop signal %q, timeout %v", cfg.StopSignal, cfg.StopTimeout)
 	}

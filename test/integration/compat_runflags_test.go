@@ -199,6 +199,9 @@ var _ = registerCompat("runflags",
 		if out := dockerOK(t, "ps", "--filter", "name="+name, "--format", "{{.Ports}}"); !strings.Contains(out, "->8080/tcp") {
 			t.Fatalf("ports %q", out)
 		}
+		if out := dockerOK(t, "inspect", "-f", "{{json .Config.ExposedPorts}}", name); out != `{"8080/tcp":{}}`+"\n" {
+			t.Fatalf("inspect ExposedPorts %q", out)
+		}
 	}},
 	compatCase{"run --expose 80/icmp exits 125", func(t *testing.T) {
 		wantExit(t, docker("run", "--rm", "--expose", "80/icmp", "busybox", "true"), 125)
