@@ -10,7 +10,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -188,14 +187,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		return nil, err
 	}
 	specOpts = append(specOpts, joinOpts...)
-	exposed := maps.Clone(cfg.Config.ExposedPorts)
-	if exposed == nil && len(o.Expose) > 0 {
-		exposed = map[string]struct{}{}
-	}
-	for _, p := range o.Expose {
-		exposed[p] = struct{}{}
-	}
-	netOpts, netLabels, err := prepareNetwork(ctx, c, id, exposed, o.Network)
+	netOpts, netLabels, err := prepareNetwork(ctx, c, id, withExposed(cfg.Config.ExposedPorts, o.Expose), o.Network)
 	if err != nil {
 		return nil, err
 	}
@@ -222,12 +214,6 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.AutoRemove {
 		labels[client.LabelAutoRemove] = "true"
 	}
-	if o.StopTimeout != nil {
-		labels[client.LabelStopTimeout] = strconv.Itoa(*o.StopTimeout)
-	}
-	if o.Log.Driver == LogDriverNone {
-		labels[client.LabelLogDriver] = LogDriverNone
-	}
 	runFlagLabels(labels, o)
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
@@ -248,53 +234,6 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	trace("container created")
 	return ctr, nil
-}
-
-// withStopSignal records --stop-signal where the image's STOPSIGNAL goes
-// (containerd's label, which stop reads back with GetStopSignal).
-func withStopSignal(sig string) containerd.NewContainerOpts {
-	return func(_ context.Context, _ *containerd.Client, c *containers.Container) error {
-		if sig != "" {
-			if c.Labels == nil {
-				c.Labels = map[string]string{}
-			}
-			c.Labels[containerd.StopSignalLabel] = sig
-		}
-		return nil
-	}
-}
-
-// joinNamespaces joins the PID and IPC namespaces of other running
-// containers (--pid/--ipc container:NAME).
-func joinNamespaces(ctx context.Context, c *client.Client, pid, ipc string) ([]oci.SpecOpts, error) {
-	var opts []oci.SpecOpts
-	for _, j := range []struct {
-		mode, flag string
-		typ        specs.LinuxNamespaceType
-	}{{pid, "--pid", specs.PIDNamespace}, {ipc, "--ipc", specs.IPCNamespace}} {
-		ref, ok := strings.CutPrefix(j.mode, spec.NamespaceContainer)
-		if !ok {
-			continue
-		}
-		rec, err := c.Container(ctx, ref)
-		if err != nil {
-			return nil, api.Invalidf("invalid %s %s: %v", j.flag, j.mode, err)
-		}
-		ctr, err := c.LoadContainer(ctx, rec.ID)
-		if err != nil {
-			return nil, fmt.Errorf("loading container %s: %w", ref, err)
-		}
-		task, err := ctr.Task(ctx, nil)
-		var st containerd.Status
-		if err == nil {
-			st, err = task.Status(ctx)
-		}
-		if err != nil || st.Status != containerd.Running {
-			return nil, api.Invalidf("invalid %s %s: cannot join the namespace of container %s, it is not running", j.flag, j.mode, ref)
-		}
-		opts = append(opts, spec.JoinNamespace(j.typ, task.Pid()))
-	}
-	return opts, nil
 }
 
 // defaultHostname is a container's host name when --hostname is not given:

@@ -1,21 +1,32 @@
 package container
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/containers"
+	"github.com/containerd/containerd/v2/pkg/oci"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/spec"
 )
 
 // runFlagLabels records the issue 16 run flags that inspect cannot read
 // back from the spec.
 func runFlagLabels(labels map[string]string, o CreateOptions) {
+	if o.StopTimeout != nil {
+		labels[client.LabelStopTimeout] = strconv.Itoa(*o.StopTimeout)
+	}
+	if o.Log.Driver == LogDriverNone {
+		labels[client.LabelLogDriver] = LogDriverNone
+	}
 	if o.PID != "" {
 		labels[client.LabelPIDMode] = o.PID
 	}
@@ -124,4 +135,66 @@ func shmBytes(v string) int64 {
 	}
 	n, _ := strconv.ParseInt(v, 10, 64)
 	return n * mult
+}
+
+// withStopSignal records --stop-signal where the image's STOPSIGNAL goes
+// (containerd's label, which stop reads back with GetStopSignal).
+func withStopSignal(sig string) containerd.NewContainerOpts {
+	return func(_ context.Context, _ *containerd.Client, c *containers.Container) error {
+		if sig != "" {
+			if c.Labels == nil {
+				c.Labels = map[string]string{}
+			}
+			c.Labels[containerd.StopSignalLabel] = sig
+		}
+		return nil
+	}
+}
+
+// joinNamespaces joins the PID and IPC namespaces of other running
+// containers (--pid/--ipc container:NAME).
+func joinNamespaces(ctx context.Context, c *client.Client, pid, ipc string) ([]oci.SpecOpts, error) {
+	var opts []oci.SpecOpts
+	for _, j := range []struct {
+		mode, flag string
+		typ        specs.LinuxNamespaceType
+	}{{pid, "--pid", specs.PIDNamespace}, {ipc, "--ipc", specs.IPCNamespace}} {
+		ref, ok := strings.CutPrefix(j.mode, spec.NamespaceContainer)
+		if !ok {
+			continue
+		}
+		rec, err := c.Container(ctx, ref)
+		if err != nil {
+			return nil, api.Invalidf("invalid %s %s: %v", j.flag, j.mode, err)
+		}
+		ctr, err := c.LoadContainer(ctx, rec.ID)
+		if err != nil {
+			return nil, fmt.Errorf("loading container %s: %w", ref, err)
+		}
+		task, err := ctr.Task(ctx, nil)
+		var st containerd.Status
+		if err == nil {
+			st, err = task.Status(ctx)
+		}
+		if err != nil || st.Status != containerd.Running {
+			return nil, api.Invalidf("invalid %s %s: cannot join the namespace of container %s, it is not running", j.flag, j.mode, ref)
+		}
+		opts = append(opts, spec.JoinNamespace(j.typ, task.Pid()))
+	}
+	return opts, nil
+}
+
+// withExposed adds the --expose ports to the image's EXPOSE ports.
+func withExposed(image map[string]struct{}, expose []string) map[string]struct{} {
+	if len(expose) == 0 {
+		return image
+	}
+	out := maps.Clone(image)
+	if out == nil {
+		out = map[string]struct{}{}
+	}
+	for _, p := range expose {
+		out[p] = struct{}{}
+	}
+	return out
 }
