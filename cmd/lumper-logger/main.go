@@ -20,6 +20,8 @@
 //	--max-file N         files kept, including the current one
 //	--pid-file PATH      where the shim writes the container's init pid
 //	                     (default init.pid in the working directory)
+//	--log-driver none    keep nothing: drain the pipes only (the log file is
+//	                     not written; its directory holds logger.pid)
 //	--on-exit PATH       program run when the container's init exits
 //	--on-exit-args ARGS  its arguments, separated by the byte 0x1f
 //	                     (logs.OnExitArgsSep), since a URI query cannot
@@ -61,6 +63,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -111,6 +114,7 @@ type config struct {
 	onExitArgs []string
 	netns      string
 	netnsArgs  []string
+	discard    bool // --log-driver none: drain the pipes, keep nothing
 }
 
 func main() {
@@ -185,6 +189,11 @@ func parseArgs(args []string) (config, error) {
 			cfg.onExit = val
 		case "--on-exit-args":
 			cfg.onExitArgs = strings.Split(val, logs.OnExitArgsSep)
+		case "--log-driver":
+			if val != "none" {
+				return cfg, fmt.Errorf("unknown log driver %q", val)
+			}
+			cfg.discard = true
 		case "--netns":
 			cfg.netns = val
 		case "--on-netns-args":
@@ -221,18 +230,25 @@ type logger struct {
 }
 
 func newLogger(cfg config) (*logger, error) {
-	w, err := logs.NewWriter(cfg.logPath, cfg.maxSize, cfg.maxFiles)
-	if err != nil {
-		return nil, err
-	}
 	l := &logger{
 		cfg:     cfg,
-		w:       w,
 		fds:     [2]int{fdStdout, fdStderr},
-		streams: [2]io.WriteCloser{w.Stream(logs.Stdout), w.Stream(logs.Stderr)},
 		buf:     make([]byte, readBufSize),
 		pidfd:   -1,
 		writeOK: true,
+	}
+	if cfg.discard {
+		if err := os.MkdirAll(filepath.Dir(cfg.logPath), 0o700); err != nil {
+			return nil, err
+		}
+		l.streams = [2]io.WriteCloser{discard{}, discard{}}
+	} else {
+		w, err := logs.NewWriter(cfg.logPath, cfg.maxSize, cfg.maxFiles)
+		if err != nil {
+			return nil, err
+		}
+		l.w = w
+		l.streams = [2]io.WriteCloser{w.Stream(logs.Stdout), w.Stream(logs.Stderr)}
 	}
 	for i, fd := range l.fds {
 		if err := unix.SetNonblock(fd, true); err != nil {
@@ -407,8 +423,10 @@ func (l *logger) initExited() {
 	l.exited = true
 	// The pipes hold all that the container wrote before it died.
 	l.drain()
-	l.reportWrite(l.w.Flush())
-	l.reportWrite(l.w.Sync())
+	if l.w != nil {
+		l.reportWrite(l.w.Flush())
+		l.reportWrite(l.w.Sync())
+	}
 	if l.cfg.onExit != "" {
 		if err := l.startOnExit(); err != nil {
 			fmt.Fprintf(os.Stderr, "lumper-logger: %v\n", err)
@@ -504,12 +522,18 @@ func (l *logger) finish() error {
 	for _, s := range l.streams {
 		l.reportWrite(s.Close())
 	}
-	l.reportWrite(l.w.Sync())
-	if err := l.w.Close(); err != nil {
-		return err
+	if l.w == nil {
+		return nil
 	}
-	return nil
+	l.reportWrite(l.w.Sync())
+	return l.w.Close()
 }
+
+// discard is a stream of --log-driver none.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (discard) Close() error                { return nil }
 
 func (l *logger) pidfdExited() bool {
 	pfd := []unix.PollFd{{Fd: int32(l.pidfd), Events: unix.POLLIN}}

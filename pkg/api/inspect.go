@@ -81,6 +81,7 @@ type ContainerConfig struct {
 	OnBuild      []string            `json:"OnBuild"`
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
+	StopTimeout  *int                `json:"StopTimeout,omitempty"`
 }
 
 // HostConfig is how a container was set up on the host (run's flags).
@@ -108,6 +109,22 @@ type HostConfig struct {
 	CpusetCpus      string                   `json:"CpusetCpus"`
 	CpusetMems      string                   `json:"CpusetMems"`
 	PidsLimit       *int64                   `json:"PidsLimit"`
+	// issue 16's run flags
+	PidMode           string            `json:"PidMode"`
+	IpcMode           string            `json:"IpcMode"`
+	ShmSize           int64             `json:"ShmSize"`
+	MemoryReservation int64             `json:"MemoryReservation"`
+	OomKillDisable    bool              `json:"OomKillDisable"`
+	GroupAdd          []string          `json:"GroupAdd"`
+	Sysctls           map[string]string `json:"Sysctls,omitempty"`
+	Ulimits           []Ulimit          `json:"Ulimits"`
+}
+
+// Ulimit is one --ulimit (-1: unlimited).
+type Ulimit struct {
+	Name string `json:"Name"`
+	Hard int64  `json:"Hard"`
+	Soft int64  `json:"Soft"`
 }
 
 // LogConfig is a container's log driver and its options.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"testing"
 )
 
@@ -258,5 +259,44 @@ func TestEscapingLink(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("EscapingLink(%s) = %q, %v; want %q", p, got, err, want)
 		}
+	}
+}
+
+func TestExtractWithOwner(t *testing.T) {
+	root := t.TempDir()
+	r := openRoot(t, root)
+	// Entries owned by 1234 in the archive come out owned by the given
+	// owner (Docker's cp out of a container: the caller).
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range []*tar.Header{
+		{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o755, Uid: 1234, Gid: 567},
+		{Name: "d/f", Typeflag: tar.TypeReg, Mode: 0o640, Uid: 1234, Gid: 567, Size: 1},
+		{Name: "d/l", Typeflag: tar.TypeSymlink, Linkname: "f", Uid: 1234, Gid: 567},
+	} {
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Size > 0 {
+			tw.Write([]byte("x"))
+		}
+	}
+	tw.Close()
+	owner := &Owner{UID: 42, GID: 43}
+	if err := ExtractWith(tar.NewReader(&buf), r, "/", ExtractOptions{Owner: owner}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"d", "d/f", "d/l"} {
+		fi, err := os.Lstat(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if st.Uid != 42 || st.Gid != 43 {
+			t.Errorf("%s owned by %d:%d, want 42:43", p, st.Uid, st.Gid)
+		}
+	}
+	if fi, _ := os.Stat(filepath.Join(root, "d/f")); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640 (kept)", fi.Mode())
 	}
 }

@@ -20,6 +20,25 @@ import (
 // permissions and modification times are those of the entries; directories
 // get theirs last, so that a read-only directory can be filled first.
 func Extract(tr *tar.Reader, r *Root, dst string) error {
+	return ExtractWith(tr, r, dst, ExtractOptions{})
+}
+
+// ExtractOptions change what Extract keeps of the entries.
+type ExtractOptions struct {
+	// Owner, when set, owns every entry instead of the archive's UID:GID.
+	// Docker's `cp` out of a container creates files owned by the user
+	// who runs it (the CLI untars without chown), and so does lumper's.
+	Owner *Owner
+}
+
+// Owner is a UID:GID pair.
+type Owner struct{ UID, GID int }
+
+// Caller is the user and primary group of this process.
+func Caller() *Owner { return &Owner{UID: os.Getuid(), GID: os.Getgid()} }
+
+// ExtractWith is Extract with options.
+func ExtractWith(tr *tar.Reader, r *Root, dst string, o ExtractOptions) error {
 	e := &extractor{root: r}
 	defer e.closeDir()
 	type dirMeta struct {
@@ -34,6 +53,9 @@ func Extract(tr *tar.Reader, r *Root, dst string) error {
 		}
 		if err != nil {
 			return fmt.Errorf("reading archive: %w", err)
+		}
+		if o.Owner != nil {
+			hdr.Uid, hdr.Gid = o.Owner.UID, o.Owner.GID
 		}
 		rel, err := Clean(hdr.Name)
 		if err != nil {

@@ -41,6 +41,23 @@ const (
 	// settings, for starts after the first (`start`, the restart monitor).
 	LabelLogMaxSize  = labelPrefix + "log-max-size"
 	LabelLogMaxFiles = labelPrefix + "log-max-file"
+	// LabelLogDriver is "none" for --log-driver none: no log is kept.
+	LabelLogDriver = labelPrefix + "log-driver"
+	// LabelStopTimeout is --stop-timeout: stop's grace period in seconds
+	// when -t is not given.
+	LabelStopTimeout = labelPrefix + "stop-timeout"
+	// LabelPIDMode and LabelIPCMode are --pid and --ipc as given (when not
+	// the default), LabelGroupAdd the --group-add values (comma-separated),
+	// LabelSysctls the --sysctl ones (KEY=VALUE, newline-separated), for
+	// inspect.
+	LabelPIDMode  = labelPrefix + "pid-mode"
+	LabelIPCMode  = labelPrefix + "ipc-mode"
+	LabelGroupAdd = labelPrefix + "group-add"
+	LabelSysctls  = labelPrefix + "sysctls"
+	// LabelCIDFile is --cidfile, for inspect's HostConfig.ContainerIDFile.
+	LabelCIDFile = labelPrefix + "cidfile"
+	// LabelExpose are the --expose ports ("80/tcp", comma-separated).
+	LabelExpose = labelPrefix + "expose"
 
 	// Network configuration, set when the container is created.
 

@@ -93,7 +93,8 @@ func CopyFromContainer(ctx context.Context, c *client.Client, ref, src, dst stri
 		return err
 	}
 	defer target.Close()
-	return stream(root, srcPath, name, target, "/")
+	// Owned by the caller, as Docker's cp out of a container.
+	return stream(root, srcPath, name, target, "/", archive.Caller())
 }
 
 // CopyToContainer copies src from the host to dst in the container ref, or
@@ -150,11 +151,12 @@ func CopyToContainer(ctx context.Context, c *client.Client, src string, in io.Re
 	if err != nil {
 		return err
 	}
-	return stream(host, srcPath, name, root, dir)
+	return stream(host, srcPath, name, root, dir, nil)
 }
 
-// stream copies srcPath in from to dir in to, named name there.
-func stream(from *archive.Root, srcPath, name string, to *archive.Root, dir string) error {
+// stream copies srcPath in from to dir in to, named name there (owned by
+// owner, or as in from when nil).
+func stream(from *archive.Root, srcPath, name string, to *archive.Root, dir string, owner *archive.Owner) error {
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
@@ -166,7 +168,7 @@ func stream(from *archive.Root, srcPath, name string, to *archive.Root, dir stri
 		pw.CloseWithError(err)
 		errc <- err
 	}()
-	err := archive.Extract(tar.NewReader(pr), to, dir)
+	err := archive.ExtractWith(tar.NewReader(pr), to, dir, archive.ExtractOptions{Owner: owner})
 	pr.CloseWithError(errors.New("extraction ended"))
 	if werr := <-errc; werr != nil && err == nil {
 		err = werr

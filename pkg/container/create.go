@@ -68,6 +68,28 @@ type CreateOptions struct {
 	// AutoRemove (run --rm -d) has the container removed when it exits:
 	// recorded in a label that the reaper reads (ReapAndAutoRemove).
 	AutoRemove bool
+
+	// Expose adds ports to the image's EXPOSE ports ("80/tcp"), which -P
+	// publishes.
+	Expose []string
+	// GroupAdd are supplementary groups (GIDs or names in the container's
+	// /etc/group), added after --user's own.
+	GroupAdd []string
+	// PID and IPC are --pid and --ipc ("" for the default): recorded for
+	// inspect, and "container:NAME" joins another running container's
+	// namespace here ("host" and the rest are in SpecOpts).
+	PID string
+	IPC string
+	// Sysctls are the user's --sysctl values, recorded for inspect (they
+	// are in SpecOpts).
+	Sysctls map[string]string
+	// CIDFile is --cidfile (written by the command), recorded for inspect.
+	CIDFile string
+	// StopSignal overrides the image's STOPSIGNAL (a name such as SIGUSR1);
+	// StopTimeout (seconds, nil: unset) is stop's grace period when -t is
+	// not given.
+	StopSignal  string
+	StopTimeout *int
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -164,7 +186,12 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	specOpts = append(specOpts, withCgroupMount(o.Privileged))
 	specOpts = append(specOpts, o.SpecOpts...)
-	netOpts, netLabels, err := prepareNetwork(ctx, c, id, cfg.Config.ExposedPorts, o.Network)
+	joinOpts, err := joinNamespaces(ctx, c, o.PID, o.IPC)
+	if err != nil {
+		return nil, err
+	}
+	specOpts = append(specOpts, joinOpts...)
+	netOpts, netLabels, err := prepareNetwork(ctx, c, id, withExposed(cfg.Config.ExposedPorts, o.Expose), o.Network)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +218,9 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.User != "" {
 		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
 	}
+	if len(o.GroupAdd) > 0 {
+		specOpts = append(specOpts, oci.WithAppendAdditionalGroups(o.GroupAdd...))
+	}
 
 	labels := map[string]string{
 		client.LabelName:    name,
@@ -207,6 +237,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.AutoRemove {
 		labels[client.LabelAutoRemove] = "true"
 	}
+	runFlagLabels(labels, o)
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
 	vols.label(labels)
@@ -220,6 +251,7 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		// After WithContainerLabels, which replaces every label: the
 		// image's STOPSIGNAL, which stop reads back (GetStopSignal).
 		containerd.WithImageStopSignal(image, "SIGTERM"),
+		withStopSignal(o.StopSignal),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("creating container: %w", classifySpecError(err))

@@ -75,6 +75,12 @@ func detachedIO(c *client.Client, id string, tty bool, lo LogOptions, netns stri
 	if err != nil {
 		return nil, "", fmt.Errorf("building logger URI: %w", err)
 	}
+	if lo.Driver == LogDriverNone {
+		q := u.Query()
+		q.Set("--log-driver", LogDriverNone)
+		u.RawQuery = q.Encode()
+		uri = u.String()
+	}
 	if tty {
 		return cio.TerminalLogURI(u), uri, nil
 	}

@@ -130,6 +130,7 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 	}
 	d.Mounts = markVolumes(userMounts(spec.Mounts, dir), Volumes(l))
 	d.HostConfig = hostConfig(l, spec, d.Mounts)
+	inspectRunFlags(l, spec, &d.Config, &d.HostConfig)
 	d.HostConfig.Runtime = rec.Runtime.Name
 	if d.HostConfig.Runtime == "io.containerd.runc.v2" {
 		d.HostConfig.Runtime = "runc"
@@ -227,6 +228,9 @@ func userMounts(ms []specs.Mount, dir string) []api.MountPoint {
 	for _, m := range ms {
 		if slices.Contains(defaultMounts, m.Destination) && m.Type != "bind" {
 			continue
+		}
+		if m.Destination == "/dev/shm" && m.Source == "/dev/shm" {
+			continue // --ipc host's (HostConfig.IpcMode says it)
 		}
 		if m.Destination == "/sys/fs/cgroup" || (dir != "" && strings.HasPrefix(m.Source, dir+string(filepath.Separator))) {
 			continue

@@ -10,6 +10,7 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 
+	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/logs"
 )
@@ -20,6 +21,10 @@ func Logs(ctx context.Context, c *client.Client, ref string, opts logs.ReadOptio
 	rec, err := c.Container(ctx, ref)
 	if err != nil {
 		return err
+	}
+	if rec.Labels[client.LabelLogDriver] == LogDriverNone {
+		// Docker's words, and why.
+		return api.Invalidf("configured logging driver does not support reading: container %s was created with --log-driver none", ref)
 	}
 	path := rec.Labels[client.LabelLogPath]
 	if path == "" {

@@ -185,6 +185,7 @@ func logOptionsFromLabels(labels map[string]string) LogOptions {
 	var lo LogOptions
 	lo.MaxSize, _ = strconv.ParseInt(labels[client.LabelLogMaxSize], 10, 64)
 	lo.MaxFiles, _ = strconv.Atoi(labels[client.LabelLogMaxFiles])
+	lo.Driver = labels[client.LabelLogDriver]
 	return lo.withDefaults()
 }
 

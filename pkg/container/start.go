@@ -46,7 +46,13 @@ type AttachOptions struct {
 type LogOptions struct {
 	MaxSize  int64
 	MaxFiles int
+	// Driver is LogDriverNone for --log-driver none (nothing captured);
+	// "" is lumper's own log (json-file and local name it).
+	Driver string
 }
+
+// LogDriverNone is --log-driver none: the container's output is not kept.
+const LogDriverNone = "none"
 
 func (l LogOptions) withDefaults() LogOptions {
 	if l.MaxSize == 0 {
@@ -67,16 +73,20 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	start := time.Now()
 	trace := func(step string) { log.G(ctx).WithField("t", time.Since(start)).Debug(step) }
 	lo := o.Log.withDefaults()
-	lw, err := logs.NewWriter(LogPath(c, ctr.ID()), lo.MaxSize, lo.MaxFiles)
-	if err != nil {
-		return fmt.Errorf("opening container log: %w", err)
+	var outLog, errLog io.Writer = io.Discard, io.Discard
+	if lo.Driver != LogDriverNone {
+		lw, err := logs.NewWriter(LogPath(c, ctr.ID()), lo.MaxSize, lo.MaxFiles)
+		if err != nil {
+			return fmt.Errorf("opening container log: %w", err)
+		}
+		ol, el := lw.Stream("stdout"), lw.Stream("stderr")
+		outLog, errLog = ol, el
+		defer func() {
+			ol.Close()
+			el.Close()
+			lw.Close()
+		}()
 	}
-	outLog, errLog := lw.Stream("stdout"), lw.Stream("stderr")
-	defer func() {
-		outLog.Close()
-		errLog.Close()
-		lw.Close()
-	}()
 	var stdin *stdinCloser
 	var in io.Reader
 	if o.Stdio.In != nil {

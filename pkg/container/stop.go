@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -39,8 +40,24 @@ func Stop(ctx context.Context, c *client.Client, ref string, timeout time.Durati
 	if err != nil {
 		return nil, fmt.Errorf("reading stop signal of %s: %w", ref, err)
 	}
-	return ctr, stopTask(ctx, c, ctr, task, sig, timeout)
+	return ctr, stopTask(ctx, c, ctr, task, sig, stopTimeout(rec.Labels, timeout))
 }
+
+// stopTimeout is stop's grace period: timeout when given (≥ 0), else the
+// container's --stop-timeout, else Docker's default of 10 s.
+func stopTimeout(labels map[string]string, timeout time.Duration) time.Duration {
+	if timeout >= 0 {
+		return timeout
+	}
+	if n, err := strconv.Atoi(labels[client.LabelStopTimeout]); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	return DefaultStopTimeout
+}
+
+// DefaultStopTimeout is stop's grace period when neither -t nor
+// --stop-timeout says otherwise.
+const DefaultStopTimeout = 10 * time.Second
 
 // stopTask ends a task (signal, grace period, SIGKILL) and reaps it.
 func stopTask(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task, sig syscall.Signal, timeout time.Duration) error {

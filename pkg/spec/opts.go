@@ -80,6 +80,8 @@ func Opts(r Resources, mounts []Mount, sec Security) ([]oci.SpecOpts, error) {
 	// (none); for bridge and user networks pkg/network replaces it with one
 	// it prepares when the container is created.
 
+	opts = append(opts, isolationOpts(sec.Isolation, sec.Network)...)
+
 	if sec.Privileged {
 		opts = append(opts,
 			oci.WithPrivileged, // all current caps, no masked/readonly paths, writable sysfs and cgroupfs, no seccomp
@@ -170,6 +172,12 @@ func resourceOpts(r Resources) ([]oci.SpecOpts, error) {
 	case r.MemorySwap > 0:
 		return nil, api.Invalidf("invalid --memory-swap %d: it is the total of memory and swap, so set --memory too", r.MemorySwap)
 	}
+	if r.MemoryReservation < 0 {
+		return nil, api.Invalidf("invalid --memory-reservation %d: use a size like 64m", r.MemoryReservation)
+	}
+	if r.MemoryReservation > 0 || r.OOMKillDisable {
+		opts = append(opts, withMemoryExtras(r.MemoryReservation, r.OOMKillDisable))
+	}
 	if r.CPUShares != 0 {
 		opts = append(opts, oci.WithCPUShares(r.CPUShares))
 	}
@@ -199,6 +207,29 @@ func withMemorySwap(swap int64) oci.SpecOpts {
 			return nil
 		}
 		s.Linux.Resources.Memory.Swap = &swap
+		return nil
+	}
+}
+
+// withMemoryExtras sets the memory soft limit and disables the OOM killer.
+func withMemoryExtras(reservation int64, oomKillDisable bool) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		if s.Linux == nil {
+			s.Linux = &specs.Linux{}
+		}
+		if s.Linux.Resources == nil {
+			s.Linux.Resources = &specs.LinuxResources{}
+		}
+		if s.Linux.Resources.Memory == nil {
+			s.Linux.Resources.Memory = &specs.LinuxMemory{}
+		}
+		if reservation > 0 {
+			s.Linux.Resources.Memory.Reservation = &reservation
+		}
+		if oomKillDisable {
+			disable := true
+			s.Linux.Resources.Memory.DisableOOMKiller = &disable
+		}
 		return nil
 	}
 }

@@ -29,6 +29,11 @@ type Resources struct {
 	CPUs       float64 // --cpus, converted to a CFS quota over a 100ms period; 0 = unset
 	CpusetCpus string  // --cpuset-cpus, as returned by ParseCpuset; "" = unset
 	PidsLimit  int64   // 0 = unset, -1 = unlimited
+	// MemoryReservation is --memory-reservation, the soft limit (cgroup v1
+	// memory.soft_limit_in_bytes); 0 = unset.
+	MemoryReservation int64
+	// OOMKillDisable is --oom-kill-disable (cgroup v1 memory.oom_control).
+	OOMKillDisable bool
 }
 
 const (

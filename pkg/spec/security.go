@@ -47,6 +47,8 @@ type Security struct {
 	User            string   // UID[:GID] or NAME[:GROUP], "" keeps the image's
 	Network         string   // NetworkDefault, NetworkNone, NetworkHost or a network's name
 	Seccomp         string   // SeccompDefault, SeccompUnconfined or a profile path
+	// Isolation: --pid, --ipc, --shm-size, --ulimit, --device, --sysctl.
+	Isolation Isolation
 }
 
 // ParseSecurityOpts parses --security-opt values: no-new-privileges,

@@ -70,7 +70,18 @@ var flagValues = map[string][]string{
 	"signal":   {"SIGTERM", "SIGKILL", "SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2"},
 	"type":     {"container", "image", "network", "volume"},
 	"platform": {"linux/amd64", "linux/arm64", "linux/arm/v7"},
+	// issue 16's run/create flags
+	"log-driver":  {"json-file", "local", "none"},
+	"stop-signal": {"SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"},
+	"pid":         {"host", "container:"},
+	"ipc":         {"private", "shareable", "none", "host", "container:"},
+	"userns":      {"host"},
+	"ulimit":      {"nofile=", "nproc=", "core=", "memlock=", "stack="},
 }
+
+// keyEqualsFlags complete KEY= then the value, with no space after KEY=;
+// so do the container: modes of --pid and --ipc.
+var keyEqualsFlags = []string{"log-opt", "ulimit", "pid", "ipc"}
 
 // registerCompletions gives every command's arguments and the flags with
 // known values their shell completions (tested through `lumper __complete`).
@@ -88,7 +99,7 @@ func registerCompletions(root *cobra.Command, g *GlobalOptions) {
 		for name, values := range flagValues {
 			if c.LocalFlags().Lookup(name) != nil {
 				dir := cobra.ShellCompDirectiveNoFileComp
-				if name == "log-opt" { // KEY= then the value
+				if slices.Contains(keyEqualsFlags, name) { // KEY= then the value
 					dir |= cobra.ShellCompDirectiveNoSpace
 				}
 				_ = c.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, dir))

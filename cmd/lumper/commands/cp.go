@@ -30,8 +30,9 @@ func newCpCmd(g *GlobalOptions) *cobra.Command {
 		Use: `cp CONTAINER:SRC_PATH DEST_PATH|-
   lumper cp SRC_PATH|- CONTAINER:DEST_PATH`,
 		Short: "Copy files between a container (running or not) and the host",
-		Long: `Copy files between a container and the host, keeping ownership, permissions,
-times and symlinks. Paths in the container are resolved in its root file
+		Long: `Copy files between a container and the host, keeping permissions, times and
+symlinks. As with Docker, files copied out of a container are owned by the
+user who runs lumper cp; files copied in keep their owners. Paths in the container are resolved in its root file
 system: symlinks cannot lead out of it and a path that climbs above it is
 refused. SRC_PATH/. copies the contents of a directory; "-" reads or writes
 a tar stream instead of a host path.`,

@@ -38,8 +38,16 @@ func runCreate(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		return err
 	}
 	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		cid, err := openCIDFile(o.CIDFile)
+		if err != nil {
+			return err
+		}
+		defer cid.close()
 		ctr, err := container.Create(ctx, c, co)
 		if err != nil {
+			return err
+		}
+		if err := cid.write(ctr.ID()); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintln(o.Out, ctr.ID())

@@ -33,10 +33,13 @@ func newRestartCmd(g *GlobalOptions) *cobra.Command {
 			if o.Timeout < 0 {
 				return usageErrorf(cmd, "invalid --time %d: it must not be negative", o.Timeout)
 			}
+			if !cmd.Flags().Changed("time") {
+				o.Timeout = -1 // the container's --stop-timeout, else 10 s
+			}
 			return runOrHook(cmd.Context(), o.Global, o, runRestart)
 		},
 	}
-	cmd.Flags().IntVarP(&o.Timeout, "time", "t", 10, "seconds to wait for the container to stop before killing it")
+	cmd.Flags().IntVarP(&o.Timeout, "time", "t", 10, "seconds to wait for the container to stop before killing it (default: the container's --stop-timeout, else 10)")
 	return cmd
 }
 

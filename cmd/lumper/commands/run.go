@@ -6,13 +6,16 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 
 	"github.com/containerd/containerd/v2/pkg/oci"
 
 	"github.com/containerd/console"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 
+	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/images"
@@ -65,6 +68,23 @@ type RunOptions struct {
 	Pull string
 	// Platform is --platform: os/arch[/variant].
 	Platform string
+
+	// Issue 16 item 5: more run/create flags.
+	CIDFile           string
+	Expose            []string
+	ShmSize           string
+	Ulimits           []string
+	PID               string
+	IPC               string
+	GroupAdd          []string
+	StopSignal        string
+	StopTimeout       int
+	Devices           []string
+	LogDriver         string
+	Sysctls           []string
+	OOMKillDisable    bool
+	MemoryReservation string
+	Userns            string
 
 	Image string
 	Args  []string
@@ -136,6 +156,26 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:MAX-RETRIES], always or unless-stopped")
 	f.StringVar(&o.Pull, "pull", container.PullMissing, "pull the image from its registry: missing, always or never")
 	f.StringVar(&o.Platform, "platform", "", "use (and pull) the image's content for this platform, os/arch[/variant] (running it needs an emulator for a foreign architecture)")
+	addMoreCreateFlags(f, o)
+}
+
+// addMoreCreateFlags binds issue 16's further run/create flags.
+func addMoreCreateFlags(f *pflag.FlagSet, o *RunOptions) {
+	f.StringVar(&o.CIDFile, "cidfile", "", "write the container ID to this file (which must not exist)")
+	f.StringArrayVar(&o.Expose, "expose", nil, "expose a port or a range (PORT[-END][/tcp|udp]); -P publishes it")
+	f.StringVar(&o.ShmSize, "shm-size", "", "size of /dev/shm (default 64m)")
+	f.StringArrayVar(&o.Ulimits, "ulimit", nil, "resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048")
+	f.StringVar(&o.PID, "pid", "", "PID namespace: host or container:NAME")
+	f.StringVar(&o.IPC, "ipc", "", "IPC namespace: private (default), shareable, none, host or container:NAME")
+	f.StringArrayVar(&o.GroupAdd, "group-add", nil, "add a supplementary group (GID or name)")
+	f.StringVar(&o.StopSignal, "stop-signal", "", "signal that stops the container (default: the image's STOPSIGNAL, else SIGTERM)")
+	f.IntVar(&o.StopTimeout, "stop-timeout", 0, "seconds stop waits before killing the container when -t is not given (default 10)")
+	f.StringArrayVar(&o.Devices, "device", nil, "add a host device HOST[:CONTAINER][:rwm]")
+	f.StringVar(&o.LogDriver, "log-driver", "", "logging driver: json-file or local (lumper's own log, the default), or none")
+	f.StringArrayVar(&o.Sysctls, "sysctl", nil, "set a namespaced kernel parameter KEY=VALUE (net.*, kernel.shm*, ...)")
+	f.BoolVar(&o.OOMKillDisable, "oom-kill-disable", false, "disable the OOM killer for the container (cgroup v1)")
+	f.StringVar(&o.MemoryReservation, "memory-reservation", "", "memory soft limit (e.g. 32m)")
+	f.StringVar(&o.Userns, "userns", "", "user namespace: only host (lumper does not remap users)")
 }
 
 func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
@@ -157,8 +197,16 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		}
 	}
 	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		cid, err := openCIDFile(o.CIDFile)
+		if err != nil {
+			return err
+		}
+		defer cid.close()
 		ctr, err := container.Create(ctx, c, co)
 		if err != nil {
+			return err
+		}
+		if err := cid.write(ctr.ID()); err != nil {
 			return err
 		}
 		if o.Detach {
@@ -247,7 +295,111 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 	if co.Network, err = o.Net.networkOptions(o.Network); err != nil {
 		return container.CreateOptions{}, err
 	}
+	if err := o.moreCreateOptions(cmd, &co); err != nil {
+		return container.CreateOptions{}, err
+	}
 	return co, nil
+}
+
+// moreCreateOptions checks issue 16's further flags that are not spec
+// options (those are in specOptions).
+func (o *RunOptions) moreCreateOptions(cmd *cobra.Command, co *container.CreateOptions) error {
+	switch o.LogDriver {
+	case "", "json-file", "local":
+		// lumper's own log format behind Docker's names.
+	case container.LogDriverNone:
+		if len(o.LogOpts) > 0 {
+			return usageErrorf(cmd, "--log-opt is not supported with --log-driver none")
+		}
+		co.Log.Driver = container.LogDriverNone
+	default:
+		return usageErrorf(cmd, "unsupported --log-driver %q: lumper supports json-file, local (both lumper's own log format) and none", o.LogDriver)
+	}
+	for _, e := range o.Expose {
+		ports, err := spec.ParseExpose(e)
+		if err != nil {
+			return err
+		}
+		co.Expose = append(co.Expose, ports...)
+	}
+	if err := spec.CheckGroupAdd(o.GroupAdd); err != nil {
+		return err
+	}
+	co.GroupAdd = o.GroupAdd
+	if o.StopSignal != "" {
+		sig, err := container.ParseSignal(o.StopSignal)
+		if err != nil {
+			return usageErrorf(cmd, "invalid --stop-signal %q: use a name such as SIGUSR1 or a number", o.StopSignal)
+		}
+		co.StopSignal = unix.SignalName(sig)
+		if co.StopSignal == "" {
+			co.StopSignal = strconv.Itoa(int(sig))
+		}
+	}
+	if cmd.Flags().Changed("stop-timeout") {
+		if o.StopTimeout < 0 {
+			return usageErrorf(cmd, "invalid --stop-timeout %d: use a number of seconds, 0 or more", o.StopTimeout)
+		}
+		t := o.StopTimeout
+		co.StopTimeout = &t
+	}
+	// Checked by specOptions already.
+	co.PID, _ = spec.ParsePIDMode(o.PID)
+	co.IPC, _ = spec.ParseIPCMode(o.IPC)
+	co.Sysctls, _ = spec.ParseSysctls(o.Sysctls, o.Network, co.IPC)
+	co.CIDFile = o.CIDFile
+	if o.CIDFile != "" {
+		// Checked here too, so that the error comes before dialing.
+		if _, err := os.Lstat(o.CIDFile); err == nil {
+			return usageErrorf(cmd, "container ID file found, make sure the other container isn't running or delete %s", o.CIDFile)
+		}
+	}
+	return nil
+}
+
+// cidFile is --cidfile: created (exclusively) before the container, so
+// that a path that cannot be written costs no container, written with the
+// ID once it exists, and removed if creation fails (as Docker does).
+type cidFile struct {
+	f       *os.File
+	written bool
+}
+
+func openCIDFile(path string) (*cidFile, error) {
+	if path == "" {
+		return &cidFile{}, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if os.IsExist(err) {
+			return nil, api.Invalidf("container ID file found, make sure the other container isn't running or delete %s", path)
+		}
+		return nil, api.Invalidf("failed to create the container ID file: %v", err)
+	}
+	return &cidFile{f: f}, nil
+}
+
+// write records id; close then keeps the file.
+func (c *cidFile) write(id string) error {
+	if c.f == nil {
+		return nil
+	}
+	if _, err := c.f.WriteString(id); err != nil {
+		return fmt.Errorf("writing the container ID file: %w", err)
+	}
+	c.written = true
+	return nil
+}
+
+// close closes the file, and removes it unless the ID was written.
+func (c *cidFile) close() {
+	if c.f == nil {
+		return
+	}
+	c.f.Close()
+	if !c.written {
+		os.Remove(c.f.Name())
+	}
 }
 
 // specOptions checks the resource, mount and security flags (before anything
@@ -283,6 +435,12 @@ func (o *RunOptions) specOptions() ([]oci.SpecOpts, []spec.Mount, error) {
 		}
 	}
 	r.PidsLimit = o.PidsLimit
+	if o.MemoryReservation != "" {
+		if r.MemoryReservation, err = spec.ParseMemoryReservation(o.MemoryReservation, r.Memory); err != nil {
+			return nil, nil, err
+		}
+	}
+	r.OOMKillDisable = o.OOMKillDisable
 	var mounts []spec.Mount
 	for _, v := range o.Volumes {
 		m, err := spec.ParseVolume(v)
@@ -320,9 +478,48 @@ func (o *RunOptions) specOptions() ([]oci.SpecOpts, []spec.Mount, error) {
 			return nil, nil, err
 		}
 	}
+	if sec.Isolation, err = o.isolation(); err != nil {
+		return nil, nil, err
+	}
 	opts, err := spec.Opts(r, mounts, sec)
 	if err != nil {
 		return nil, nil, err
 	}
 	return opts, mounts, nil
+}
+
+// isolation checks --pid, --ipc, --shm-size, --ulimit, --device, --sysctl
+// and --userns.
+func (o *RunOptions) isolation() (spec.Isolation, error) {
+	var iso spec.Isolation
+	var err error
+	if iso.PID, err = spec.ParsePIDMode(o.PID); err != nil {
+		return iso, err
+	}
+	if iso.IPC, err = spec.ParseIPCMode(o.IPC); err != nil {
+		return iso, err
+	}
+	if o.ShmSize != "" {
+		if iso.ShmSize, err = spec.ParseShmSize(o.ShmSize); err != nil {
+			return iso, err
+		}
+	}
+	for _, u := range o.Ulimits {
+		r, err := spec.ParseUlimit(u)
+		if err != nil {
+			return iso, err
+		}
+		iso.Ulimits = append(iso.Ulimits, r)
+	}
+	for _, d := range o.Devices {
+		dev, err := spec.ParseDevice(d)
+		if err != nil {
+			return iso, err
+		}
+		iso.Devices = append(iso.Devices, dev)
+	}
+	if iso.Sysctls, err = spec.ParseSysctls(o.Sysctls, o.Network, iso.IPC); err != nil {
+		return iso, err
+	}
+	return iso, spec.ParseUserns(o.Userns)
 }

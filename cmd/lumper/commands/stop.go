@@ -34,10 +34,13 @@ func newStopCmd(g *GlobalOptions) *cobra.Command {
 			if o.Timeout < 0 {
 				return usageErrorf(cmd, "invalid --time %d: it must not be negative", o.Timeout)
 			}
+			if !cmd.Flags().Changed("time") {
+				o.Timeout = -1 // the container's --stop-timeout, else 10 s
+			}
 			return runOrHook(cmd.Context(), o.Global, o, runStop)
 		},
 	}
-	cmd.Flags().IntVarP(&o.Timeout, "time", "t", 10, "seconds to wait before killing the container")
+	cmd.Flags().IntVarP(&o.Timeout, "time", "t", 10, "seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
 	return cmd
 }
 
