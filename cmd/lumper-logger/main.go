@@ -31,6 +31,12 @@
 //	                     netnsWait) before signalling ready, so that the
 //	                     namespace exists when the runtime creates the task
 //	--on-netns-args ARGS those arguments, separated like --on-exit-args
+//	--health-interval D  a health check's interval (Go duration): while the
+//	                     container's init runs, the logger runs the
+//	                     --on-exit program with --on-health-args every D
+//	                     (the first D after the init is known), one at a
+//	                     time: lumper's probe, which records the result
+//	--on-health-args ARGS those arguments, separated like --on-exit-args
 //
 // The shim keeps the write ends of the pipes open until the task is deleted,
 // so the end of the output is not signalled by EOF. Instead the logger waits
@@ -65,6 +71,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -111,6 +118,9 @@ type config struct {
 	onExitArgs []string
 	netns      string
 	netnsArgs  []string
+
+	healthInterval time.Duration
+	healthArgs     []string
 }
 
 func main() {
@@ -189,6 +199,14 @@ func parseArgs(args []string) (config, error) {
 			cfg.netns = val
 		case "--on-netns-args":
 			cfg.netnsArgs = strings.Split(val, logs.OnExitArgsSep)
+		case "--health-interval":
+			d, err := time.ParseDuration(val)
+			if err != nil || d <= 0 {
+				return cfg, fmt.Errorf("invalid --health-interval %q", val)
+			}
+			cfg.healthInterval = d
+		case "--on-health-args":
+			cfg.healthArgs = strings.Split(val, logs.OnExitArgsSep)
 		default:
 			return cfg, fmt.Errorf("unknown flag %s", key)
 		}
@@ -218,6 +236,9 @@ type logger struct {
 	pidfd   int // -1 until the init process is known
 	exited  bool
 	writeOK bool // false after a failed write, until one succeeds
+
+	nextProbe    time.Time   // when the next health probe is due (zero: none)
+	probeRunning atomic.Bool // a probe has been started and has not ended
 }
 
 func newLogger(cfg config) (*logger, error) {
@@ -283,6 +304,12 @@ func (l *logger) run() error {
 		case !l.exited && l.pidfd < 0:
 			timeout = int(pidPollInterval / time.Millisecond)
 		}
+		if !l.nextProbe.IsZero() {
+			wait := max(0, int(time.Until(l.nextProbe)/time.Millisecond)+1)
+			if timeout < 0 || wait < timeout {
+				timeout = wait
+			}
+		}
 		if _, err := unix.Poll(pfds, timeout); err != nil && err != unix.EINTR {
 			return fmt.Errorf("polling: %w", err)
 		}
@@ -306,6 +333,7 @@ func (l *logger) run() error {
 		if !l.exited && l.pidfd < 0 {
 			l.checkPidFile()
 		}
+		l.healthTick()
 		if l.fds[0] < 0 {
 			// EOF on stdout: the task is deleted, or a TTY container
 			// exited (the shim closes stdout when its console closes, a
@@ -395,6 +423,40 @@ func (l *logger) checkPidFile() {
 	l.pidfd = fd
 }
 
+// healthTick starts the health probe when it is due, while the container's
+// init runs; a probe still running at the next tick skips that tick.
+func (l *logger) healthTick() {
+	if l.cfg.healthInterval <= 0 || l.cfg.onExit == "" || len(l.cfg.healthArgs) == 0 {
+		return
+	}
+	if l.exited || l.pidfd < 0 {
+		l.nextProbe = time.Time{}
+		return
+	}
+	now := time.Now()
+	if l.nextProbe.IsZero() {
+		l.nextProbe = now.Add(l.cfg.healthInterval)
+		return
+	}
+	if now.Before(l.nextProbe) {
+		return
+	}
+	l.nextProbe = now.Add(l.cfg.healthInterval)
+	if !l.probeRunning.CompareAndSwap(false, true) {
+		return
+	}
+	p, err := l.startHook(l.cfg.healthArgs, nil)
+	if err != nil {
+		l.probeRunning.Store(false)
+		fmt.Fprintf(os.Stderr, "lumper-logger: starting health probe: %v\n", err)
+		return
+	}
+	go func() {
+		p.Wait()
+		l.probeRunning.Store(false)
+	}()
+}
+
 // initExited saves everything the container wrote and runs the exit program.
 func (l *logger) initExited() {
 	if l.pidfd >= 0 {
@@ -405,6 +467,7 @@ func (l *logger) initExited() {
 		return
 	}
 	l.exited = true
+	l.nextProbe = time.Time{}
 	// The pipes hold all that the container wrote before it died.
 	l.drain()
 	l.reportWrite(l.w.Flush())

@@ -64,6 +64,10 @@ type CreateOptions struct {
 	// AutoRemove (run --rm -d) has the container removed when it exits:
 	// recorded in a label that the reaper reads (ReapAndAutoRemove).
 	AutoRemove bool
+	// Health is run's health flags over the image's HEALTHCHECK (health.go).
+	Health HealthOptions
+	// Init runs lumper-init as the container's PID 1 (init.go).
+	Init bool
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -168,6 +172,17 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.User != "" {
 		specOpts = append(specOpts, oci.WithUser(o.User), oci.WithAdditionalGIDs(o.User))
 	}
+	if o.Init {
+		initOpt, err := withInit()
+		if err != nil {
+			return nil, err
+		}
+		specOpts = append(specOpts, initOpt)
+	}
+	hc, err := containerHealth(ctx, image, o.Health)
+	if err != nil {
+		return nil, err
+	}
 
 	labels := map[string]string{
 		client.LabelName:    name,
@@ -183,6 +198,10 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	}
 	if o.AutoRemove {
 		labels[client.LabelAutoRemove] = "true"
+	}
+	healthLabels(labels, hc)
+	if o.Init {
+		labels[client.LabelInit] = "true"
 	}
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)

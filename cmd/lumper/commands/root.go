@@ -116,6 +116,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newVersionCmd(g),
 		newReapCmd(g),
 		newNetNSCmd(g),
+		newHealthCheckCmd(g),
 		newNetworkCmd(g),
 	)
 	installConfig(root, g)
