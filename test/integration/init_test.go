@@ -1,0 +1,109 @@
+//go:build integration
+
+package integration
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// zombieWorkload leaves 100 orphans that exit a second later, once the
+// shell has exec'd `sleep 1000`: without an init, PID 1 is that sleep,
+// which never waits, and they stay zombies.
+const zombieWorkload = "for i in $(seq 100); do (sleep 1 &) ; done; exec sleep 1000"
+
+// procStates returns the state letters of the processes in container name
+// (its /proc, read through exec): how many are zombies, and how many are
+// live sleep processes.
+func procStates(t *testing.T, name string) (zombies, sleepers int) {
+	t.Helper()
+	r := lumperRun("exec", name, "sh", "-c", "for f in /proc/[0-9]*/stat; do cat $f 2>/dev/null; echo; done")
+	if r.code != 0 {
+		t.Fatalf("reading /proc in %s: %s", name, r)
+	}
+	for _, l := range lines(r.stdout) {
+		i := strings.LastIndex(l, ") ")
+		if i < 0 || i+2 >= len(l) {
+			continue
+		}
+		if l[i+2] == 'Z' {
+			zombies++
+		}
+		if strings.Contains(l, "(sleep) ") && l[i+2] != 'Z' {
+			sleepers++
+		}
+	}
+	return zombies, sleepers
+}
+
+// TestInitReapsZombies: with --init, 100 orphans are reaped (no process in
+// state Z once they have exited); without it they stay zombies, which shows
+// the check can fail.
+func TestInitReapsZombies(t *testing.T) {
+	withInit, without := uniqueName(t), uniqueName(t)+"-noinit"
+	rmOnCleanup(t, withInit)
+	rmOnCleanup(t, without)
+	lumper(t, "run", "-d", "--init", "--name", withInit, "busybox", "sh", "-c", zombieWorkload)
+	lumper(t, "run", "-d", "--name", without, "busybox", "sh", "-c", zombieWorkload)
+
+	eventually(t, 30*time.Second, "100 zombies without --init", func() bool {
+		z, _ := procStates(t, without)
+		return z >= 100
+	})
+	eventually(t, 30*time.Second, "all orphans exited and reaped with --init", func() bool {
+		z, s := procStates(t, withInit)
+		return z == 0 && s == 1 // only `sleep 1000` is left
+	})
+	// PID 1 is lumper-init, the command its child.
+	pid1 := lumper(t, "exec", withInit, "cat", "/proc/1/cmdline")
+	if !strings.HasPrefix(pid1, "/lumper-init\x00--\x00sleep") && !strings.HasPrefix(pid1, "/lumper-init\x00--\x00sh") {
+		t.Errorf("PID 1 runs %q", pid1)
+	}
+	if got := strings.TrimSpace(lumper(t, "inspect", "--format", "{{json .HostConfig.Init}} {{json .Config.Cmd}}", withInit)); got != `true ["sh","-c","`+zombieWorkload+`"]` {
+		t.Errorf("inspect: %s", got)
+	}
+	if got := strings.TrimSpace(lumper(t, "inspect", "--format", "{{json .HostConfig.Init}}", without)); got != "null" {
+		t.Errorf("HostConfig.Init without --init: %s", got)
+	}
+}
+
+// TestInitStopLatency: sh as PID 1 ignores SIGTERM (the kernel drops
+// signals PID 1 has no handler for), so stop waits its 10 s and kills;
+// lumper-init forwards SIGTERM to the command, which ends at once.
+func TestInitStopLatency(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--init", "--name", name, "busybox", "sh", "-c", "for i in $(seq 100); do (sleep 0 &) ; done; sleep 1000")
+	start := time.Now()
+	lumper(t, "stop", name)
+	took := time.Since(start)
+	t.Logf("stop of an --init container took %v", took)
+	if took > 5*time.Second {
+		t.Errorf("stop took %v: SIGTERM did not reach the command through lumper-init", took)
+	}
+	code, _ := strconv.Atoi(strings.TrimSpace(lumper(t, "inspect", "--format", "{{.State.ExitCode}}", name)))
+	if code != 143 {
+		t.Errorf("exit code %d, want 143 (SIGTERM, passed on by lumper-init)", code)
+	}
+}
+
+// TestInitExitStatusAndSignals: the command's status is the container's,
+// and a signal from kill reaches the command.
+func TestInitExitStatusAndSignals(t *testing.T) {
+	r := lumperRun("run", "--rm", "--init", "busybox", "sh", "-c", "exit 7")
+	if r.code != 7 {
+		t.Fatalf("run --init exit 7: %s", r)
+	}
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "--init", "--name", name, "busybox", "sh", "-c", "trap 'exit 42' USR1; touch /tmp/ready; while :; do sleep 0.1; done")
+	eventually(t, 10*time.Second, "the trap to be set", func() bool {
+		return lumperRun("exec", name, "test", "-f", "/tmp/ready").code == 0
+	})
+	lumper(t, "kill", "-s", "USR1", name)
+	eventually(t, 10*time.Second, "exit 42 after USR1", func() bool {
+		return strings.TrimSpace(lumperRun("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name).stdout) == "exited 42"
+	})
+}
