@@ -17,6 +17,7 @@ import (
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/lumper/lumper/pkg/api"
@@ -326,7 +327,9 @@ func HealthCheck(ctx context.Context, c *client.Client, id string) error {
 	result := api.HealthLog{Start: start.Format(time.RFC3339Nano), ExitCode: -1}
 	timeout := durOr(hc.Timeout, DefaultHealthTimeout)
 	out := &limitedBuffer{max: healthOutputMax}
+	log.G(ctx).WithField("t", time.Since(start)).Debug("health: probe starting")
 	code, err := probe(ctx, task, &pspec, out, timeout)
+	log.G(ctx).WithField("t", time.Since(start)).Debug("health: probe done")
 	switch {
 	case err == errProbeTimeout:
 		result.Output = fmt.Sprintf("Health check exceeded timeout (%v)", timeout)
@@ -365,6 +368,7 @@ func probe(ctx context.Context, task containerd.Task, pspec *specs.Process, out 
 	if err != nil {
 		return -1, err
 	}
+	log.G(ctx).Debug("health: exec created")
 	if err := proc.Start(ctx); err != nil {
 		return -1, startError(err)
 	}
@@ -376,7 +380,9 @@ func probe(ctx context.Context, task containerd.Task, pspec *specs.Process, out 
 		if err != nil {
 			return -1, err
 		}
+		log.G(ctx).Debug("health: exited")
 		drainOutput(proc.IO())
+		log.G(ctx).Debug("health: drained")
 		return int(code), nil
 	case <-timer.C:
 		_ = proc.Kill(ctx, syscall.SIGKILL)

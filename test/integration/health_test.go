@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -296,4 +298,70 @@ func TestHealthFlagErrors(t *testing.T) {
 		r := lumperRun(args...)
 		wantExit(t, r, 125)
 	}
+}
+
+// loggerRSS is the VmRSS (KiB) of container id's lumper-logger.
+func loggerRSS(t *testing.T, id string) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(loggerPid(t, id)) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "VmRSS:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// TestHealthCheckCost measures what health checking costs per container
+// (bench/RESULTS.md): the logger's resident size with and without a health
+// check once probes have run, and one probe's lumper process (peak RSS,
+// CPU, wall time), which exists only while it runs.
+func TestHealthCheckCost(t *testing.T) {
+	const n = 3
+	var with, without int
+	var ids, plainIDs []string
+	for i := range n {
+		name := uniqueName(t) + "-h" + strconv.Itoa(i)
+		rmOnCleanup(t, name)
+		ids = append(ids, strings.TrimSpace(lumper(t, "run", "-d", "--network", "none", "--name", name,
+			"--health-cmd", "true", "--health-interval", "300ms", "busybox", "sleep", "1000")))
+		plain := uniqueName(t) + "-p" + strconv.Itoa(i)
+		rmOnCleanup(t, plain)
+		plainIDs = append(plainIDs, strings.TrimSpace(lumper(t, "run", "-d", "--network", "none", "--name", plain, "busybox", "sleep", "1000")))
+	}
+	for _, id := range ids {
+		eventually(t, 30*time.Second, "3 probes", func() bool {
+			h, ok := readHealth(id)
+			return ok && len(h.State.Log) >= 3
+		})
+	}
+	for i := range ids {
+		with += loggerRSS(t, ids[i])
+		without += loggerRSS(t, plainIDs[i])
+	}
+	// One probe by hand, as the logger runs it.
+	cmd := lumperCmd("--debug", "internal-health")
+	cmd.Env = append(cmd.Env, "CONTAINER_ID="+ids[0], "CONTAINER_NAMESPACE="+testNamespace)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("internal-health: %v: %s", err, out)
+	}
+	wall := time.Since(start)
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	t.Cleanup(func() {
+		t.Logf("lumper-logger VmRSS per container: %d KiB with a health check (after ≥3 probes), %d KiB without (%d containers each)",
+			with/n, without/n, n)
+		t.Logf("one probe (lumper internal-health): peak RSS %d KiB, CPU %v user + %v sys, wall %v",
+			ru.Maxrss, time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano()), wall)
+		if with/n > without/n+1024 {
+			t.Errorf("health checking grows the logger by %d KiB per container", with/n-without/n)
+		}
+	})
 }
