@@ -107,3 +107,38 @@ func TestInitExitStatusAndSignals(t *testing.T) {
 		return strings.TrimSpace(lumperRun("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name).stdout) == "exited 42"
 	})
 }
+
+// TestInitTTY: with -t the command is the terminal's foreground process
+// group (job control and ^C reach it), and stop still ends it at once.
+func TestInitTTY(t *testing.T) {
+	name := uniqueName(t)
+	rmOnCleanup(t, name)
+	lumper(t, "run", "-d", "-t", "--init", "--name", name, "busybox", "sh", "-c", "sleep 1000")
+	var stat string
+	eventually(t, 10*time.Second, "the command as PID 1's child", func() bool {
+		// The command is the child of lumper-init: the lowest pid after 1.
+		stat = lumperRun("exec", name, "sh", "-c", "for f in /proc/[0-9]*/stat; do read l < $f; case \"$l\" in *') S 1 '*|*') R 1 '*) echo \"$l\";; esac; done").stdout
+		return strings.Contains(stat, "(sh)") || strings.Contains(stat, "(sleep)")
+	})
+	var found bool
+	for _, l := range lines(stat) {
+		i := strings.LastIndex(l, ") ")
+		f := strings.Fields(l[i+2:]) // state ppid pgrp session tty_nr tpgid
+		pid := strings.Fields(l)[0]
+		if len(f) < 6 || !(strings.Contains(l, "(sh)") || strings.Contains(l, "(sleep)")) {
+			continue
+		}
+		found = true
+		if f[2] != pid || f[5] != pid || f[4] == "0" {
+			t.Errorf("command %q: want its own process group, foreground on its terminal", l)
+		}
+	}
+	if !found {
+		t.Fatalf("no command under lumper-init: %q", stat)
+	}
+	start := time.Now()
+	lumper(t, "stop", name)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stop took %v", took)
+	}
+}
