@@ -287,6 +287,9 @@ func (l *logger) run() error {
 	var eofAt time.Time // when stdout reached EOF
 	pfds := make([]unix.PollFd, 0, 4)
 	for {
+		// Before the poll's timeout is chosen: the init may be known
+		// already (checkPidFile above), and a due probe is started here.
+		l.healthTick()
 		pfds = pfds[:0]
 		for _, fd := range l.fds {
 			if fd >= 0 {
@@ -333,7 +336,6 @@ func (l *logger) run() error {
 		if !l.exited && l.pidfd < 0 {
 			l.checkPidFile()
 		}
-		l.healthTick()
 		if l.fds[0] < 0 {
 			// EOF on stdout: the task is deleted, or a TTY container
 			// exited (the shim closes stdout when its console closes, a
