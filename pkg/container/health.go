@@ -330,6 +330,12 @@ func HealthCheck(ctx context.Context, c *client.Client, id string) error {
 	log.G(ctx).WithField("t", time.Since(start)).Debug("health: probe starting")
 	code, err := probe(ctx, task, &pspec, out, timeout)
 	log.G(ctx).WithField("t", time.Since(start)).Debug("health: probe done")
+	if err != nil && err != errProbeTimeout {
+		// A task stopping under the probe is no result about its health.
+		if st, serr := task.Status(ctx); serr != nil || st.Status != containerd.Running {
+			return nil
+		}
+	}
 	switch {
 	case err == errProbeTimeout:
 		result.Output = fmt.Sprintf("Health check exceeded timeout (%v)", timeout)
