@@ -136,6 +136,7 @@ var _ = registerCompat("health",
 		name := uniqueName(t)
 		rmOnCleanup(t, name)
 		dockerOK(t, "run", "-d", "--init", "--name", name, "busybox", "sleep", "1000")
+		waitInitHandlers(t, name)
 		start := time.Now()
 		dockerOK(t, "stop", name)
 		if took := time.Since(start); took > 5*time.Second {

@@ -9,15 +9,15 @@ import (
 	"time"
 )
 
-// zombieWorkload leaves 100 orphans that exit a second later, once the
-// shell has exec'd `sleep 1000`: without an init, PID 1 is that sleep,
-// which never waits, and they stay zombies.
-const zombieWorkload = "for i in $(seq 100); do (sleep 1 &) ; done; exec sleep 1000"
+// zombieWorkload leaves 100 orphans (cat blocked opening a FIFO) once the
+// shell has exec'd `sleep 1000`; the test then opens the FIFO for writing
+// and they all exit at once. Without an init, PID 1 is that sleep, which
+// never waits, and they stay zombies.
+const zombieWorkload = "mkfifo /tmp/f; for i in $(seq 100); do (cat /tmp/f >/dev/null &) ; done; exec sleep 1000"
 
-// procStates returns the state letters of the processes in container name
-// (its /proc, read through exec): how many are zombies, and how many are
-// live sleep processes.
-func procStates(t *testing.T, name string) (zombies, sleepers int) {
+// procStates reads the processes of container name (its /proc, through
+// exec): how many are zombies, and how many live cat processes there are.
+func procStates(t *testing.T, name string) (zombies, cats int) {
 	t.Helper()
 	r := lumperRun("exec", name, "sh", "-c", "for f in /proc/[0-9]*/stat; do cat $f 2>/dev/null; echo; done")
 	if r.code != 0 {
@@ -30,12 +30,11 @@ func procStates(t *testing.T, name string) (zombies, sleepers int) {
 		}
 		if l[i+2] == 'Z' {
 			zombies++
-		}
-		if strings.Contains(l, "(sleep) ") && l[i+2] != 'Z' {
-			sleepers++
+		} else if strings.Contains(l, "(cat) ") && l[i+2] == 'S' {
+			cats++
 		}
 	}
-	return zombies, sleepers
+	return zombies, cats
 }
 
 // TestInitReapsZombies: with --init, 100 orphans are reaped (no process in
@@ -47,18 +46,24 @@ func TestInitReapsZombies(t *testing.T) {
 	rmOnCleanup(t, without)
 	lumper(t, "run", "-d", "--init", "--name", withInit, "busybox", "sh", "-c", zombieWorkload)
 	lumper(t, "run", "-d", "--name", without, "busybox", "sh", "-c", zombieWorkload)
-
+	for _, name := range []string{withInit, without} {
+		eventually(t, 60*time.Second, "100 orphans waiting in "+name, func() bool {
+			z, c := procStates(t, name)
+			return z == 0 && c == 100
+		})
+		// Opening the FIFO for writing releases all 100 at once.
+		lumper(t, "exec", name, "sh", "-c", "echo > /tmp/f")
+	}
 	eventually(t, 30*time.Second, "100 zombies without --init", func() bool {
 		z, _ := procStates(t, without)
-		return z >= 100
+		return z == 100
 	})
 	eventually(t, 30*time.Second, "all orphans exited and reaped with --init", func() bool {
-		z, s := procStates(t, withInit)
-		return z == 0 && s == 1 // only `sleep 1000` is left
+		z, c := procStates(t, withInit)
+		return z == 0 && c == 0
 	})
 	// PID 1 is lumper-init, the command its child.
-	pid1 := lumper(t, "exec", withInit, "cat", "/proc/1/cmdline")
-	if !strings.HasPrefix(pid1, "/lumper-init\x00--\x00sleep") && !strings.HasPrefix(pid1, "/lumper-init\x00--\x00sh") {
+	if pid1 := lumper(t, "exec", withInit, "cat", "/proc/1/cmdline"); !strings.HasPrefix(pid1, "/lumper-init\x00--\x00sh\x00-c") {
 		t.Errorf("PID 1 runs %q", pid1)
 	}
 	if got := strings.TrimSpace(lumper(t, "inspect", "--format", "{{json .HostConfig.Init}} {{json .Config.Cmd}}", withInit)); got != `true ["sh","-c","`+zombieWorkload+`"]` {
@@ -76,6 +81,7 @@ func TestInitStopLatency(t *testing.T) {
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--init", "--name", name, "busybox", "sh", "-c", "for i in $(seq 100); do (sleep 0 &) ; done; sleep 1000")
+	waitInitHandlers(t, name)
 	start := time.Now()
 	lumper(t, "stop", name)
 	took := time.Since(start)
@@ -136,9 +142,28 @@ func TestInitTTY(t *testing.T) {
 	if !found {
 		t.Fatalf("no command under lumper-init: %q", stat)
 	}
+	waitInitHandlers(t, name)
 	start := time.Now()
 	lumper(t, "stop", name)
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("stop took %v", took)
 	}
+}
+
+// waitInitHandlers waits until PID 1 of container name catches SIGTERM:
+// the kernel drops a signal to a namespace's init that has no handler for
+// it, so a stop that lands between the exec of lumper-init and its signal
+// setup (a window of microseconds, longer on a loaded host) would be
+// lost, as with Docker's docker-init.
+func waitInitHandlers(t *testing.T, name string) {
+	t.Helper()
+	eventually(t, 10*time.Second, "lumper-init to catch SIGTERM", func() bool {
+		r := lumperRun("exec", name, "grep", "SigCgt", "/proc/1/status")
+		f := strings.Fields(r.stdout)
+		if r.code != 0 || len(f) != 2 {
+			return false
+		}
+		mask, err := strconv.ParseUint(f[1], 16, 64)
+		return err == nil && mask&(1<<(15-1)) != 0
+	})
 }
