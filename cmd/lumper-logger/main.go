@@ -33,6 +33,12 @@
 //	                     netnsWait) before signalling ready, so that the
 //	                     namespace exists when the runtime creates the task
 //	--on-netns-args ARGS those arguments, separated like --on-exit-args
+//	--health-interval D  a health check's interval (Go duration): while the
+//	                     container's init runs, the logger runs the
+//	                     --on-exit program with --on-health-args every D
+//	                     (the first D after the init is known), one at a
+//	                     time: lumper's probe, which records the result
+//	--on-health-args ARGS those arguments, separated like --on-exit-args
 //
 // The shim keeps the write ends of the pipes open until the task is deleted,
 // so the end of the output is not signalled by EOF. Instead the logger waits
@@ -68,6 +74,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -115,6 +122,9 @@ type config struct {
 	netns      string
 	netnsArgs  []string
 	discard    bool // --log-driver none: drain the pipes, keep nothing
+
+	healthInterval time.Duration
+	healthArgs     []string
 }
 
 func main() {
@@ -198,6 +208,14 @@ func parseArgs(args []string) (config, error) {
 			cfg.netns = val
 		case "--on-netns-args":
 			cfg.netnsArgs = strings.Split(val, logs.OnExitArgsSep)
+		case "--health-interval":
+			d, err := time.ParseDuration(val)
+			if err != nil || d <= 0 {
+				return cfg, fmt.Errorf("invalid --health-interval %q", val)
+			}
+			cfg.healthInterval = d
+		case "--on-health-args":
+			cfg.healthArgs = strings.Split(val, logs.OnExitArgsSep)
 		default:
 			return cfg, fmt.Errorf("unknown flag %s", key)
 		}
@@ -227,6 +245,9 @@ type logger struct {
 	pidfd   int // -1 until the init process is known
 	exited  bool
 	writeOK bool // false after a failed write, until one succeeds
+
+	nextProbe    time.Time   // when the next health probe is due (zero: none)
+	probeRunning atomic.Bool // a probe has been started and has not ended
 }
 
 func newLogger(cfg config) (*logger, error) {
@@ -282,6 +303,9 @@ func (l *logger) run() error {
 	var eofAt time.Time // when stdout reached EOF
 	pfds := make([]unix.PollFd, 0, 4)
 	for {
+		// Before the poll's timeout is chosen: the init may be known
+		// already (checkPidFile above), and a due probe is started here.
+		l.healthTick()
 		pfds = pfds[:0]
 		for _, fd := range l.fds {
 			if fd >= 0 {
@@ -298,6 +322,12 @@ func (l *logger) run() error {
 			timeout = max(0, int(time.Until(eofAt.Add(exitWait))/time.Millisecond))
 		case !l.exited && l.pidfd < 0:
 			timeout = int(pidPollInterval / time.Millisecond)
+		}
+		if !l.nextProbe.IsZero() {
+			wait := max(0, int(time.Until(l.nextProbe)/time.Millisecond)+1)
+			if timeout < 0 || wait < timeout {
+				timeout = wait
+			}
 		}
 		if _, err := unix.Poll(pfds, timeout); err != nil && err != unix.EINTR {
 			return fmt.Errorf("polling: %w", err)
@@ -411,6 +441,40 @@ func (l *logger) checkPidFile() {
 	l.pidfd = fd
 }
 
+// healthTick starts the health probe when it is due, while the container's
+// init runs; a probe still running at the next tick skips that tick.
+func (l *logger) healthTick() {
+	if l.cfg.healthInterval <= 0 || l.cfg.onExit == "" || len(l.cfg.healthArgs) == 0 {
+		return
+	}
+	if l.exited || l.pidfd < 0 {
+		l.nextProbe = time.Time{}
+		return
+	}
+	now := time.Now()
+	if l.nextProbe.IsZero() {
+		l.nextProbe = now.Add(l.cfg.healthInterval)
+		return
+	}
+	if now.Before(l.nextProbe) {
+		return
+	}
+	l.nextProbe = now.Add(l.cfg.healthInterval)
+	if !l.probeRunning.CompareAndSwap(false, true) {
+		return
+	}
+	p, err := l.startHook(l.cfg.healthArgs, nil)
+	if err != nil {
+		l.probeRunning.Store(false)
+		fmt.Fprintf(os.Stderr, "lumper-logger: starting health probe: %v\n", err)
+		return
+	}
+	go func() {
+		p.Wait()
+		l.probeRunning.Store(false)
+	}()
+}
+
 // initExited saves everything the container wrote and runs the exit program.
 func (l *logger) initExited() {
 	if l.pidfd >= 0 {
@@ -421,6 +485,7 @@ func (l *logger) initExited() {
 		return
 	}
 	l.exited = true
+	l.nextProbe = time.Time{}
 	// The pipes hold all that the container wrote before it died.
 	l.drain()
 	if l.w != nil {

@@ -149,6 +149,13 @@ func startLogger(t *testing.T, extraArgs ...string) *shim {
 	go func() { s.exited <- s.cmd.Wait() }()
 	t.Cleanup(func() {
 		s.cmd.Process.Kill()
+		// Wait has returned once stderr is copied: only then read it.
+		select {
+		case err := <-s.exited:
+			s.exited <- err
+		case <-time.After(5 * time.Second):
+			return
+		}
 		if stderr.Len() > 0 {
 			t.Logf("logger stderr: %s", stderr.String())
 		}

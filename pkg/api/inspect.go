@@ -53,10 +53,29 @@ type ContainerState struct {
 	Health     *Health `json:"Health,omitempty"` // nil: no health check
 }
 
-// Health is a container's health check state.
+// Health is a container's health check state (Docker's State.Health).
 type Health struct {
-	Status        string `json:"Status"`
-	FailingStreak int    `json:"FailingStreak"`
+	Status        string      `json:"Status"` // starting, healthy, unhealthy
+	FailingStreak int         `json:"FailingStreak"`
+	Log           []HealthLog `json:"Log"` // the last results, oldest first
+}
+
+// HealthLog is the result of one health probe.
+type HealthLog struct {
+	Start    string `json:"Start"` // RFC 3339
+	End      string `json:"End"`
+	ExitCode int    `json:"ExitCode"` // 0 healthy, 1 unhealthy, -1 not run or timed out
+	Output   string `json:"Output"`
+}
+
+// HealthConfig is a health check (Docker's Config.Healthcheck, also the
+// image config's): durations in nanoseconds, as Docker's JSON has them.
+type HealthConfig struct {
+	Test        []string `json:"Test,omitempty"` // ["CMD", args...], ["CMD-SHELL", cmd] or ["NONE"]
+	Interval    int64    `json:"Interval,omitempty"`
+	Timeout     int64    `json:"Timeout,omitempty"`
+	StartPeriod int64    `json:"StartPeriod,omitempty"`
+	Retries     int      `json:"Retries,omitempty"`
 }
 
 // ContainerConfig is a container's Config (also an image's, where the
@@ -82,6 +101,7 @@ type ContainerConfig struct {
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
 	StopTimeout  *int                `json:"StopTimeout,omitempty"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 }
 
 // HostConfig is how a container was set up on the host (run's flags).
@@ -118,6 +138,7 @@ type HostConfig struct {
 	GroupAdd          []string          `json:"GroupAdd"`
 	Sysctls           map[string]string `json:"Sysctls,omitempty"`
 	Ulimits           []Ulimit          `json:"Ulimits"`
+	Init              *bool             `json:"Init"` // true with --init, else null (Docker's)
 }
 
 // Ulimit is one --ulimit (-1: unlimited).

@@ -35,6 +35,11 @@ const (
 	// LabelAutoRemove is "true" for a container run with --rm -d: the
 	// reaper removes it once its exit is recorded.
 	LabelAutoRemove = labelPrefix + "auto-remove"
+	// LabelHealthcheck is the container's health check (JSON of
+	// api.HealthConfig, the image's merged with run's flags); absent: none.
+	LabelHealthcheck = labelPrefix + "healthcheck"
+	// LabelInit is "true" for a container run with --init.
+	LabelInit = labelPrefix + "init"
 	// LabelTTY is "true" when the container has a terminal.
 	LabelTTY = labelPrefix + "tty"
 	// LabelLogMaxSize and LabelLogMaxFiles are the --log-opt rotation

@@ -90,6 +90,10 @@ type CreateOptions struct {
 	// not given.
 	StopSignal  string
 	StopTimeout *int
+	// Health is run's health flags over the image's HEALTHCHECK (health.go).
+	Health HealthOptions
+	// Init runs lumper-init as the container's PID 1 (init.go).
+	Init bool
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -221,6 +225,17 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if len(o.GroupAdd) > 0 {
 		specOpts = append(specOpts, oci.WithAppendAdditionalGroups(o.GroupAdd...))
 	}
+	if o.Init {
+		initOpt, err := withInit()
+		if err != nil {
+			return nil, err
+		}
+		specOpts = append(specOpts, initOpt)
+	}
+	hc, err := containerHealth(ctx, image, o.Health)
+	if err != nil {
+		return nil, err
+	}
 
 	labels := map[string]string{
 		client.LabelName:    name,
@@ -238,6 +253,10 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 		labels[client.LabelAutoRemove] = "true"
 	}
 	runFlagLabels(labels, o)
+	healthLabels(labels, hc)
+	if o.Init {
+		labels[client.LabelInit] = "true"
+	}
 	restartLabels(labels, o.Restart, o.Log)
 	maps.Copy(labels, netLabels)
 	vols.label(labels)

@@ -52,7 +52,10 @@ func findLogger() (string, error) {
 // task that joins the network namespace netns (not empty), a logger that
 // finds it missing first runs `lumper internal-netns`, which sets the
 // network up again. It also returns the logger URI, for the restart monitor.
-func detachedIO(c *client.Client, id string, tty bool, lo LogOptions, netns string) (cio.Creator, string, error) {
+//
+// With a health check every interval (health > 0), the logger also runs
+// `lumper internal-health` that often while the container's init runs.
+func detachedIO(c *client.Client, id string, tty bool, lo LogOptions, netns string, health time.Duration) (cio.Creator, string, error) {
 	logger, err := findLogger()
 	if err != nil {
 		return nil, "", err
@@ -71,6 +74,9 @@ func detachedIO(c *client.Client, id string, tty bool, lo LogOptions, netns stri
 	}
 	uri := logs.BinaryURIWithNetNS(logger, LogPath(c, id), lo.MaxSize, lo.MaxFiles, self,
 		append(global, ReapCommand), netns, netnsArgs)
+	if health > 0 {
+		uri = withHealthURI(uri, health, append(slices.Clone(global), HealthCommand))
+	}
 	u, err := url.Parse(uri)
 	if err != nil {
 		return nil, "", fmt.Errorf("building logger URI: %w", err)

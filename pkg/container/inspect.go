@@ -84,6 +84,7 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerJS
 	if dr, ok := logs.ReadDropped(rec.Labels[client.LabelLogPath]); ok {
 		d.State.Error = strings.TrimPrefix(d.State.Error+"; "+dr.Note(), "; ")
 	}
+	d.State.Health = inspectHealth(c, rec.ID, rec.Labels, d.State.Pid)
 	d.State.Running = d.State.Status == StatusRunning || d.State.Status == StatusPaused
 	d.State.Paused = d.State.Status == StatusPaused
 	return d, nil
@@ -132,6 +133,10 @@ func document(rec containers.Container, spec *specs.Spec, imgID string, imgCfg o
 	d.HostConfig = hostConfig(l, spec, d.Mounts)
 	inspectRunFlags(l, spec, &d.Config, &d.HostConfig)
 	d.HostConfig.Runtime = rec.Runtime.Name
+	if l[client.LabelInit] == "true" {
+		t := true
+		d.HostConfig.Init = &t
+	}
 	if d.HostConfig.Runtime == "io.containerd.runc.v2" {
 		d.HostConfig.Runtime = "runc"
 	}
@@ -158,17 +163,18 @@ func rfc3339(s string) string {
 // the image's and the user's labels, the exposed ports.
 func containerConfig(l map[string]string, spec *specs.Spec, img ocispec.ImageConfig) api.ContainerConfig {
 	cfg := api.ContainerConfig{
-		Hostname:   spec.Hostname,
-		Image:      l[client.LabelImage],
-		Labels:     map[string]string{},
-		StopSignal: img.StopSignal,
+		Hostname:    spec.Hostname,
+		Image:       l[client.LabelImage],
+		Labels:      map[string]string{},
+		StopSignal:  img.StopSignal,
+		Healthcheck: healthConfigOf(l),
 	}
 	maps.Copy(cfg.Labels, img.Labels)
 	maps.Copy(cfg.Labels, client.UserLabels(l))
 	if p := spec.Process; p != nil {
 		cfg.Tty = p.Terminal
 		cfg.Env = p.Env
-		cfg.Entrypoint, cfg.Cmd = splitEntrypoint(p.Args, img.Entrypoint)
+		cfg.Entrypoint, cfg.Cmd = splitEntrypoint(stripInit(p.Args), img.Entrypoint)
 		cfg.WorkingDir = p.Cwd
 		if p.Cwd == "/" && img.WorkingDir == "" {
 			cfg.WorkingDir = ""

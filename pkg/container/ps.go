@@ -37,6 +37,10 @@ func PS(ctx context.Context, c *client.Client, o PSOptions) ([]view.Container, e
 	byID := make(map[string]containers.Container, len(recs))
 	for i, r := range rows {
 		all[i] = psContainer(r, recs[i])
+		if all[i].Running() {
+			// One small file read per running container with a health check.
+			all[i].Health = HealthStatus(c, r.ID, recs[i].Labels, r.PID)
+		}
 		byID[r.ID] = recs[i]
 	}
 	q := o.Query

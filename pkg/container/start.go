@@ -161,7 +161,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 // runs beside the shim and outlives this process.
 func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions, removeOnFailure bool) error {
 	var restartable bool
-	creator, logURI, err := detachedIO(c, ctr.ID(), tty, lo.withDefaults(), netNSOf(ctx, ctr))
+	creator, logURI, err := detachedIO(c, ctr.ID(), tty, lo.withDefaults(), netNSOf(ctx, ctr), healthIntervalOf(ctx, ctr))
 	if err == nil {
 		restartable, err = prepareRestart(ctx, ctr)
 	}

@@ -48,6 +48,27 @@ type Container struct {
 	Volumes     int      // named volumes among Mounts
 	SizeRw      int64    // bytes in the writable layer (ps -s)
 	SizeRootFs  int64    // the writable layer and the image's (ps -s)
+	Health      string   // starting, healthy, unhealthy; "" without a health check
+}
+
+// HealthState is the container's health as --filter health= matches it:
+// "none" without a health check (or when it is not running).
+func (c Container) HealthState() string {
+	if c.Health == "" || !c.Running() {
+		return "none"
+	}
+	return c.Health
+}
+
+// healthSuffix is Docker's health note after "Up ...".
+func healthSuffix(h string) string {
+	switch h {
+	case "":
+		return ""
+	case "starting":
+		return " (health: starting)"
+	}
+	return " (" + h + ")"
 }
 
 // Running reports whether Docker counts the container as running (ps
@@ -62,7 +83,7 @@ func (c Container) Running() bool {
 func StatusText(c Container, now time.Time) string {
 	switch c.State {
 	case StateRunning:
-		return "Up " + HumanDuration(now.Sub(c.StartedAt))
+		return "Up " + HumanDuration(now.Sub(c.StartedAt)) + healthSuffix(c.Health)
 	case StatePaused:
 		return "Up " + HumanDuration(now.Sub(c.StartedAt)) + " (Paused)"
 	case StateRestarting:

@@ -114,7 +114,7 @@ func SelectContainers(cs []Container, q ContainerQuery) ([]Container, error) {
 			!f.match("id", c.ID) ||
 			!(f.match("name", c.Name) || f.match("name", "/"+c.Name)) ||
 			!f.MatchLabels(c.Labels) ||
-			!f.oneOf("health", "none") {
+			!f.oneOf("health", c.HealthState()) {
 			continue
 		}
 		if len(codes) > 0 && (c.State != StateExited || !slices.Contains(codes, c.ExitCode)) {

@@ -49,7 +49,7 @@ different keys must all match, every label filter must match):
   exited=CODE, before=CONTAINER, since=CONTAINER, network=NETWORK
   publish=PORT[/PROTO] or FIRST-LAST[/PROTO] (a published container port)
   volume=PATH            (a bind mount's source or destination)
-  health=starting|healthy|unhealthy|none (lumper has no health checks: none)
+  health=starting|healthy|unhealthy|none
 
 --format fields: .ID .Image .Command .CreatedAt .RunningFor .Ports .State
 .Status .Size .Names .Labels (.Label "KEY") .Mounts .Networks .LocalVolumes;

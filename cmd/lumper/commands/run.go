@@ -68,6 +68,10 @@ type RunOptions struct {
 	Pull string
 	// Platform is --platform: os/arch[/variant].
 	Platform string
+	// Health is the --health-* and --no-healthcheck flags (health.go).
+	Health HealthFlags
+	// Init is --init: lumper-init as PID 1.
+	Init bool
 
 	// Issue 16 item 5: more run/create flags.
 	CIDFile           string
@@ -155,6 +159,8 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	_ = f.MarkHidden("net")
 	f.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:MAX-RETRIES], always or unless-stopped")
 	f.StringVar(&o.Pull, "pull", container.PullMissing, "pull the image from its registry: missing, always or never")
+	addHealthFlags(f, &o.Health)
+	f.BoolVar(&o.Init, "init", false, "run an init inside the container that forwards signals and reaps processes")
 	f.StringVar(&o.Platform, "platform", "", "use (and pull) the image's content for this platform, os/arch[/variant] (running it needs an emulator for a foreign architecture)")
 	addMoreCreateFlags(f, o)
 }
@@ -292,6 +298,10 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 		return container.CreateOptions{}, usageErrorf(cmd, "%v", err)
 	}
 	co.Platform = o.Platform
+	if co.Health, err = o.Health.options(cmd); err != nil {
+		return container.CreateOptions{}, err
+	}
+	co.Init = o.Init
 	if co.Network, err = o.Net.networkOptions(o.Network); err != nil {
 		return container.CreateOptions{}, err
 	}
