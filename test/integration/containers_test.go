@@ -386,13 +386,16 @@ func TestInspectStateMountsAndCPU(t *testing.T) {
 	if !found {
 		t.Fatalf("the volume is not in Mounts as a read-only bind of %s: %+v", vol, d.Mounts)
 	}
+	// A busy loop's CPU share: at least 10% on a quiet machine; on one
+	// loaded by other work it gets less, so a few samples are taken.
 	var st struct{ CPUPerc string } // Docker's: "12.34%"
-	if err := json.Unmarshal([]byte(lumper(t, "stats", "--no-stream", "--format", "json", name)), &st); err != nil {
-		t.Fatal(err)
-	}
-	if cpu, err := strconv.ParseFloat(strings.TrimSuffix(st.CPUPerc, "%"), 64); err != nil || cpu < 10 {
-		t.Fatalf("a busy loop uses %q CPU according to stats", st.CPUPerc)
-	}
+	eventually(t, 30*time.Second, "stats to show the busy loop using 10% CPU or more", func() bool {
+		if err := json.Unmarshal([]byte(lumper(t, "stats", "--no-stream", "--format", "json", name)), &st); err != nil {
+			t.Fatal(err)
+		}
+		cpu, err := strconv.ParseFloat(strings.TrimSuffix(st.CPUPerc, "%"), 64)
+		return err == nil && cpu >= 10
+	})
 	lumper(t, "stop", "-t", "0", name)
 	d = inspect()
 	if d.State.Running || d.State.Pid != 0 || d.State.ExitCode != 137 || d.State.FinishedAt.Before(d.State.StartedAt) {

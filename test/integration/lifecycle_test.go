@@ -198,7 +198,7 @@ func TestRestartAlwaysKilledFromHostAndStop(t *testing.T) {
 		t.Fatalf("restart count: %+v", row)
 	}
 	// The restarted task logs through lumper's logger, like `run -d`.
-	eventually(t, 5*time.Second, "the restarted task's log", func() bool {
+	eventually(t, 30*time.Second, "the restarted task's log", func() bool {
 		return lumperRun("logs", name).stdout == "up\nup\n"
 	})
 	out := strings.TrimSpace(lumper(t, "exec", name, "echo", "ok"))
