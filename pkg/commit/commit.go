@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/containerd/containerd/v2/core/snapshots"
 	"github.com/containerd/containerd/v2/pkg/labels"
 	"github.com/containerd/containerd/v2/pkg/rootfs"
+	"github.com/containerd/containerd/v2/plugins/diff/walking"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/containerd/platforms"
@@ -409,10 +411,22 @@ func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter,
 		stop := watchUpload(ctx, cs, ref, progress)
 		defer stop()
 	}
-	return rootfs.CreateDiff(ctx, key, sn, c.DiffService(),
-		diff.WithMediaType(mediaType),
-		diff.WithReference(ref),
-	)
+	opts := []diff.Opt{diff.WithMediaType(mediaType), diff.WithReference(ref)}
+	if !localDiff() {
+		return rootfs.CreateDiff(ctx, key, sn, c.DiffService(), opts...)
+	}
+	// The same walking differ containerd runs, in this process, so that the
+	// layer is compressed with all cores (compressLayer) and written to the
+	// content store in large requests.
+	return rootfs.CreateDiff(ctx, key, sn, walking.NewWalkingDiff(cs),
+		append(opts, diff.WithCompressor(compressLayer))...)
+}
+
+// localDiff reports whether the diff can be computed in this process: it
+// mounts the snapshots, which takes root. Otherwise containerd's diff
+// service computes it (one core, gzip at the default level).
+func localDiff() bool {
+	return os.Geteuid() == 0 && os.Getenv("LUMPER_COMMIT_REMOTE_DIFF") == ""
 }
 
 // watchUpload reports the size of the upload ref until stop is called.
