@@ -412,21 +412,23 @@ func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter,
 		defer stop()
 	}
 	opts := []diff.Opt{diff.WithMediaType(mediaType), diff.WithReference(ref)}
-	if !localDiff() {
+	if !localDiff(mediaType) {
 		return rootfs.CreateDiff(ctx, key, sn, c.DiffService(), opts...)
 	}
 	// The same walking differ containerd runs, in this process, so that the
-	// layer is compressed with all cores (compressLayer) and written to the
+	// layer is gzipped with all cores (compressLayer) and written to the
 	// content store in large requests.
 	return rootfs.CreateDiff(ctx, key, sn, walking.NewWalkingDiff(cs),
 		append(opts, diff.WithCompressor(compressLayer))...)
 }
 
-// localDiff reports whether the diff can be computed in this process: it
-// mounts the snapshots, which takes root. Otherwise containerd's diff
-// service computes it (one core, gzip at the default level).
-func localDiff() bool {
-	return os.Geteuid() == 0 && os.Getenv("LUMPER_COMMIT_REMOTE_DIFF") == ""
+// localDiff reports whether the diff is computed in this process: for
+// gzip, which containerd's differ does on one core at the default level,
+// and only as root (it mounts the snapshots). zstd (already on all cores)
+// and uncompressed layers are left to containerd's diff service, which
+// writes them to its content store without sending them over gRPC.
+func localDiff(mediaType string) bool {
+	return mediaType == ocispec.MediaTypeImageLayerGzip && os.Geteuid() == 0 && os.Getenv("LUMPER_COMMIT_REMOTE_DIFF") == ""
 }
 
 // watchUpload reports the size of the upload ref until stop is called.

@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/zstd"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -205,50 +204,29 @@ func (w *parallelGzip) Close() error {
 // containerd's content store (one RPC per write).
 const layerWriteBuf = 1 << 20
 
-// compressLayer is the differ's compressor: parallel gzip, zstd on all
-// cores, or none, each writing to the content store in large requests.
+// compressLayer is the local differ's compressor: parallel gzip, writing
+// to the content store in large requests.
 func compressLayer(dest io.Writer, mediaType string) (io.WriteCloser, error) {
-	bw := bufio.NewWriterSize(dest, layerWriteBuf)
-	var zw io.WriteCloser
-	switch mediaType {
-	case ocispec.MediaTypeImageLayerGzip:
-		w, err := newParallelGzip(bw, gzipLevel)
-		if err != nil {
-			return nil, err
-		}
-		zw = w
-	case ocispec.MediaTypeImageLayerZstd:
-		w, err := zstd.NewWriter(bw)
-		if err != nil {
-			return nil, err
-		}
-		zw = w
-	case ocispec.MediaTypeImageLayer:
-		return &flushCloser{bw: bw}, nil
-	default:
+	if mediaType != ocispec.MediaTypeImageLayerGzip {
 		return nil, fmt.Errorf("unsupported layer media type %s", mediaType)
 	}
-	return &flushCloser{Writer: zw, bw: bw}, nil
+	bw := bufio.NewWriterSize(dest, layerWriteBuf)
+	zw, err := newParallelGzip(bw, gzipLevel)
+	if err != nil {
+		return nil, err
+	}
+	return &flushCloser{parallelGzip: zw, bw: bw}, nil
 }
 
 // flushCloser closes the compressor, then flushes the buffer under it.
 type flushCloser struct {
-	io.Writer
+	*parallelGzip
 	bw *bufio.Writer
 }
 
-func (f *flushCloser) Write(p []byte) (int, error) {
-	if f.Writer == nil {
-		return f.bw.Write(p)
-	}
-	return f.Writer.Write(p)
-}
-
 func (f *flushCloser) Close() error {
-	if c, ok := f.Writer.(io.Closer); ok {
-		if err := c.Close(); err != nil {
-			return err
-		}
+	if err := f.parallelGzip.Close(); err != nil {
+		return err
 	}
 	return f.bw.Flush()
 }
