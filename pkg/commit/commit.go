@@ -417,7 +417,14 @@ func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter,
 	}
 	// The same walking differ containerd runs, in this process, so that the
 	// layer is gzipped with all cores (compressLayer) and written to the
-	// content store in large requests.
+	// content store in large requests. Its temporary mounts go in a
+	// directory of this process's own, which a later commit clears if this
+	// one is killed (sweepMounts).
+	dir, err := setMountDir(c)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	defer os.Remove(dir) // empty once the differ has unmounted
 	return rootfs.CreateDiff(ctx, key, sn, walking.NewWalkingDiff(cs),
 		append(opts, diff.WithCompressor(compressLayer))...)
 }

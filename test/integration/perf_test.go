@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -149,5 +151,38 @@ func TestPerfTailRotated(t *testing.T) {
 				t.Fatalf("--tail %d: line %d is %.40q, want %.40q", n, i, got[i], want[i])
 			}
 		}
+	}
+}
+
+// The diff of a gzip commit mounts the snapshots in lumper's process: a
+// commit killed meanwhile leaves them mounted, and the next commit unmounts
+// them and removes their directory.
+func TestPerfKilledCommitLeavesNoMount(t *testing.T) {
+	name, small := uniqueName(t), uniqueName(t)+"-small"
+	rmOnCleanup(t, name)
+	rmOnCleanup(t, small)
+	img := commitImageName(t, "after-kill")
+	rmiOnCleanup(t, img)
+	dir := filepath.Join(env.dataRoot, testNamespace, "commit-mounts")
+	lumper(t, "run", "--network", "none", "--name", name, "busybox", "sh", "-c", "dd if=/dev/urandom of=/big bs=1M count=400 2>/dev/null")
+	lumper(t, "run", "--network", "none", "--name", small, "busybox", "touch", "/x")
+	cmd := lumperCmd("commit", name, commitImageName(t, "killed"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the commit to mount the snapshots", func() bool { return len(mountsUnder(t, dir)) > 0 })
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if len(mountsUnder(t, dir)) == 0 {
+		t.Fatal("the killed commit left no mount: the test proves nothing")
+	}
+	lumper(t, "commit", small, img)
+	if n := mountsUnder(t, dir); len(n) != 0 {
+		t.Fatalf("mounts of the killed commit are left under %s: %v", dir, n)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("left in %s: %v", dir, ents)
 	}
 }
