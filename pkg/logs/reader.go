@@ -291,7 +291,7 @@ func (r *reader) drain(f *os.File) error {
 // mapLogs turns drainMapped on; tests compare it with reading, with a
 // smaller window.
 var (
-	mapWindow int64 = 8 << 20
+	mapWindow int64 = 2 << 20
 	mapLogs         = true
 )
 
