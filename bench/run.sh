@@ -93,21 +93,50 @@ for n in $counts; do
 done
 lumper list -q | xargs -r -P4 -n 20 lumper rm -f >/dev/null
 
-lumper run -d --network none --name logs200k $img seq 1 200000 >/dev/null
-sleep 3
-raw=$(lumper inspect --format '{{.LogPath}}' logs200k)
-timeit -name 'logs of 200k lines (vs cat of the raw log)' \
-	-a "sh -c 'lumper logs logs200k >/dev/null'" \
+# Logs at scale: 2 million lines in one file (rotation off), and a log
+# rotated into 3 files of 10 MB; --tail reads backwards, so its cost must not
+# depend on the log's length.
+nlines=2000000
+$smoke && nlines=200000
+lumper run -d --network none --name logsbig --log-opt max-size=1g $img seq 1 "$nlines" >/dev/null
+lumper run -d --network none --name logsrot --log-opt max-size=10m --log-opt max-file=3 $img seq 1 1000000 >/dev/null
+lumper run -d --network none --name logsempty $img true >/dev/null
+for c in logsbig logsrot logsempty; do lumper wait "$c" >/dev/null; done
+sleep 1 # the loggers' last writes
+raw=$(lumper inspect --format '{{.LogPath}}' logsbig)
+rot=$(lumper inspect --format '{{.LogPath}}' logsrot)
+timeit -name "logs of $((nlines / 1000))k lines (vs cat of the raw log)" \
+	-a "sh -c 'lumper logs logsbig >/dev/null'" \
 	-b "sh -c 'cat $raw >/dev/null'"
+timeit -name 'logs of a log rotated into 3 × 10 MB (vs cat of the 3 files)' \
+	-a "sh -c 'lumper logs logsrot >/dev/null'" \
+	-b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
+timeit -name "logs --tail 10 of $((nlines / 1000))k lines (vs logs --tail 10 of an empty log)" \
+	-a "sh -c 'lumper logs --tail 10 logsbig >/dev/null'" \
+	-b "sh -c 'lumper logs --tail 10 logsempty >/dev/null'"
+# The fixed cost of any lumper command, against ctr's.
+timeit -name 'lumper --help (vs ctr --help): process start-up' \
+	-a "sh -c 'lumper --help >/dev/null'" \
+	-b "sh -c '$bin/ctr --help >/dev/null'"
 # The floor under any CLI built on containerd's Go client: a program that
 # only links it, and one that also dials and finds the container by name.
 timeit -name 'floor: a program linking the containerd client, start + exit (vs cat of the raw log)' \
 	-a "sh -c '$work/floor -noop >/dev/null'" \
 	-b "sh -c 'cat $raw >/dev/null'"
 timeit -name 'floor: containerd client start + dial + find by name (vs cat of the raw log)' \
-	-a "sh -c '$work/floor $LUMPER_ADDRESS bench logs200k >/dev/null'" \
+	-a "sh -c '$work/floor $LUMPER_ADDRESS bench logsbig >/dev/null'" \
 	-b "sh -c 'cat $raw >/dev/null'"
-lumper rm -f logs200k >/dev/null
+lumper rm -f logsbig logsrot logsempty >/dev/null
+
+# stop of a container that ignores SIGTERM, -t 1: the grace period, then
+# SIGKILL and the task's delete. The reference is ctr doing the same: kill
+# (SIGTERM), the same second, then kill and delete (ctr t rm -f).
+trapcmd='trap "" TERM; sleep 1000'
+"$work/timeit" -n "$(( runs < 10 ? runs : 10 ))" -name 'stop -t 1 of a container ignoring SIGTERM (vs ctr t kill; sleep 1; ctr t rm -f)' \
+	-pre-a "lumper run -d --network none --name stop{i} $img sh -c '$trapcmd'" \
+	-a "lumper stop -t 1 stop{i}" -post-a "lumper rm stop{i}" \
+	-pre-b "$ctr run -d --seccomp $img cstop{i} sh -c '$trapcmd'" \
+	-b "sh -c '$ctr t kill cstop{i} 2>/dev/null; sleep 1; $ctr t rm -f cstop{i} >/dev/null 2>&1'" -post-b "$ctr c rm cstop{i}"
 
 # Follow latency: a container writes a line every 50 ms; lumper logs -f and
 # tail -F of the raw log read them side by side.

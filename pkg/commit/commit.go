@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/containerd/containerd/v2/core/snapshots"
 	"github.com/containerd/containerd/v2/pkg/labels"
 	"github.com/containerd/containerd/v2/pkg/rootfs"
+	"github.com/containerd/containerd/v2/plugins/diff/walking"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/containerd/platforms"
@@ -409,10 +411,31 @@ func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter,
 		stop := watchUpload(ctx, cs, ref, progress)
 		defer stop()
 	}
-	return rootfs.CreateDiff(ctx, key, sn, c.DiffService(),
-		diff.WithMediaType(mediaType),
-		diff.WithReference(ref),
-	)
+	opts := []diff.Opt{diff.WithMediaType(mediaType), diff.WithReference(ref)}
+	if !localDiff(mediaType) {
+		return rootfs.CreateDiff(ctx, key, sn, c.DiffService(), opts...)
+	}
+	// The same walking differ containerd runs, in this process, so that the
+	// layer is gzipped with all cores (compressLayer) and written to the
+	// content store in large requests. Its temporary mounts go in a
+	// directory of this process's own, which a later commit clears if this
+	// one is killed (sweepMounts).
+	dir, err := setMountDir(c)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	defer os.Remove(dir) // empty once the differ has unmounted
+	return rootfs.CreateDiff(ctx, key, sn, walking.NewWalkingDiff(cs),
+		append(opts, diff.WithCompressor(compressLayer))...)
+}
+
+// localDiff reports whether the diff is computed in this process: for
+// gzip, which containerd's differ does on one core at the default level,
+// and only as root (it mounts the snapshots). zstd (already on all cores)
+// and uncompressed layers are left to containerd's diff service, which
+// writes them to its content store without sending them over gRPC.
+func localDiff(mediaType string) bool {
+	return mediaType == ocispec.MediaTypeImageLayerGzip && os.Geteuid() == 0 && os.Getenv("LUMPER_COMMIT_REMOTE_DIFF") == ""
 }
 
 // watchUpload reports the size of the upload ref until stop is called.

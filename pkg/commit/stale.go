@@ -2,10 +2,15 @@ package commit
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/containerd/v2/core/mount"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 
@@ -40,6 +45,7 @@ func leaseLabels(containerID string, pause bool) map[string]string {
 // container frozen and its content held until the lease expires (1 h).
 // Failures are logged, never returned: they must not block a new commit.
 func recoverStale(ctx context.Context, c *client.Client) {
+	sweepMounts(ctx, c)
 	ls := c.LeasesService()
 	found, err := ls.List(ctx, "labels."+strconv.Quote(client.LabelLeaseOperation)+"=="+operation)
 	if err != nil {
@@ -92,4 +98,47 @@ func resumeIfPaused(ctx context.Context, c *client.Client, id string) error {
 		return nil
 	}
 	return task.Resume(ctx)
+}
+
+// mountsDir holds, per lumper process, the temporary mounts of its
+// commits' diffs: <data-root>/<namespace>/commit-mounts/<pid>-<start time>.
+func mountsDir(c *client.Client) string {
+	return filepath.Join(c.DataRoot, c.Namespace, "commit-mounts")
+}
+
+// setMountDir points the differ's temporary mounts at this process's own
+// directory and returns it.
+func setMountDir(c *client.Client) (string, error) {
+	dir := filepath.Join(mountsDir(c), strings.ReplaceAll(client.Owner(), ":", "-"))
+	if err := mount.SetTempMountLocation(dir); err != nil {
+		return "", fmt.Errorf("creating %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
+// sweepMounts unmounts what the diffs of dead lumper processes left mounted
+// (a commit killed while its differ had the snapshots mounted) and removes
+// their directories. A directory is only ever removed empty: nothing is
+// deleted through a mount that did not go.
+func sweepMounts(ctx context.Context, c *client.Client) {
+	entries, err := os.ReadDir(mountsDir(c))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if client.OwnerAlive(strings.Replace(e.Name(), "-", ":", 1)) {
+			continue
+		}
+		dir := filepath.Join(mountsDir(c), e.Name())
+		if err := mount.UnmountRecursive(dir, 0); err != nil {
+			log.G(ctx).WithError(err).WithField("dir", dir).Warn("unmounting what a killed commit left mounted")
+		}
+		subs, _ := os.ReadDir(dir)
+		for _, s := range subs {
+			_ = os.Remove(filepath.Join(dir, s.Name()))
+		}
+		if err := os.Remove(dir); err != nil {
+			log.G(ctx).WithError(err).WithField("dir", dir).Warn("removing the mounts of a killed commit")
+		}
+	}
 }

@@ -110,6 +110,7 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 		return nil, false, err
 	}
 	defer unlock()
+	trace(ctx, "delete lock taken")
 	cur, err := currentTask(ctx, ctr, task)
 	if err != nil || !cur {
 		log.G(ctx).WithField("waited", time.Since(start)).Debug("task deleted by another lumper meanwhile")
@@ -118,8 +119,10 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 	log.G(ctx).WithField("waited", time.Since(start)).Debug("deleting task")
 	if before != nil {
 		before()
+		trace(ctx, "exit recorded")
 	}
 	st, err = task.Delete(ctx, opts...)
+	trace(ctx, "task deleted")
 	if errdefs.IsNotFound(err) {
 		// Deleted by something other than lumper (ctr, the restart monitor).
 		return nil, false, nil
@@ -135,14 +138,27 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 // network. A task another lumper reaped meanwhile is left as it is (that
 // lumper recorded the exit).
 func reapTask(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task) error {
+	return reapExited(ctx, c, ctr, task, nil)
+}
+
+// reapExited is reapTask for a caller that already holds the task's exit
+// status from its Wait (stop): the status is not asked again, and the OOM
+// check runs while the delete lock is taken.
+func reapExited(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task, exit *containerd.ExitStatus) error {
 	recorded := false
+	oomC := make(chan bool, 1)
+	go func() { oomC <- oomKilled(ctx, task) }()
 	var oom bool
 	st, deleted, err := deleteTask(ctx, c, ctr, task, func() {
 		// Record the exit before the task goes, so that nobody sees a
 		// started container with neither a task nor an exit status (list
 		// would take it for one lost in a reboot).
-		oom = oomKilled(ctx, task)
-		if s, err := task.Status(ctx); err == nil && s.Status == containerd.Stopped {
+		oom = <-oomC
+		trace(ctx, "oom checked")
+		if exit != nil && exit.Error() == nil {
+			recordExit(ctx, ctr, exit.ExitCode(), exit.ExitTime(), oom)
+			recorded = true
+		} else if s, err := task.Status(ctx); err == nil && s.Status == containerd.Stopped {
 			recordExit(ctx, ctr, s.ExitStatus, s.ExitTime, oom)
 			recorded = true
 		}

@@ -10,6 +10,7 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -19,6 +20,7 @@ import (
 // default), waits up to timeout, then sends SIGKILL. The exit status is
 // recorded and the task deleted. Stopping a stopped container is not an error.
 func Stop(ctx context.Context, c *client.Client, ref string, timeout time.Duration) (containerd.Container, error) {
+	ctx = withTrace(ctx, "stop")
 	rec, err := c.Container(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -62,6 +64,7 @@ const DefaultStopTimeout = 10 * time.Second
 // stopTask ends a task (signal, grace period, SIGKILL) and reaps it.
 func stopTask(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task, sig syscall.Signal, timeout time.Duration) error {
 	ctx = context.WithoutCancel(ctx)
+	trace(ctx, "task loaded")
 	st, err := task.Status(ctx)
 	if err != nil {
 		if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
@@ -69,6 +72,7 @@ func stopTask(ctx context.Context, c *client.Client, ctr containerd.Container, t
 		}
 		return fmt.Errorf("reading task status: %w", err)
 	}
+	var exit *containerd.ExitStatus
 	if st.Status != containerd.Stopped {
 		statusC, err := task.Wait(ctx)
 		if err != nil {
@@ -81,6 +85,7 @@ func stopTask(ctx context.Context, c *client.Client, ctr containerd.Container, t
 			// A paused task cannot act on a catchable signal.
 			sig = syscall.SIGKILL
 		}
+		trace(ctx, "status and wait")
 		if err := task.Kill(ctx, sig, containerd.WithKillAll); err != nil {
 			if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
 				return nil // a concurrent stop or rm deleted it
@@ -90,19 +95,27 @@ func stopTask(ctx context.Context, c *client.Client, ctr containerd.Container, t
 		if st.Status == containerd.Paused {
 			_ = task.Resume(ctx)
 		}
+		trace(ctx, "signal sent")
+		var es containerd.ExitStatus
+		timer := time.NewTimer(timeout)
 		select {
-		case <-statusC:
-		case <-time.After(timeout):
+		case es = <-statusC:
+			timer.Stop()
+		case <-timer.C:
+			trace(ctx, "grace period over")
 			if err := task.Kill(ctx, syscall.SIGKILL, containerd.WithKillAll); err != nil {
 				if errdefs.IsNotFound(err) || deletedMeanwhile(ctx, ctr) {
 					return nil
 				}
 				return fmt.Errorf("sending SIGKILL: %w", err)
 			}
-			<-statusC
+			es = <-statusC
 		}
+		exit = &es
+		trace(ctx, "exited")
 	}
-	return reapTask(ctx, c, ctr, task)
+	defer trace(ctx, "reaped")
+	return reapExited(ctx, c, ctr, task, exit)
 }
 
 // deletedMeanwhile tells, after a failed call on a task other than its delete
@@ -189,4 +202,23 @@ func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Conta
 		return fmt.Errorf("removing logs of %s: %w", ctr.ID(), err)
 	}
 	return nil
+}
+
+type traceKey struct{}
+
+type traceStart struct {
+	what  string
+	start time.Time
+}
+
+// withTrace starts the clock of trace's timings (shown with --debug).
+func withTrace(ctx context.Context, what string) context.Context {
+	return context.WithValue(ctx, traceKey{}, traceStart{what, time.Now()})
+}
+
+// trace logs, at debug level, how long after withTrace a step ended.
+func trace(ctx context.Context, step string) {
+	if t, ok := ctx.Value(traceKey{}).(traceStart); ok && log.G(ctx).Logger.IsLevelEnabled(log.DebugLevel) {
+		log.G(ctx).WithField("after", time.Since(t.start).Round(10*time.Microsecond)).Debugf("%s: %s", t.what, step)
+	}
 }

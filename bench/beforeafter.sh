@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Issue 17's before/after: the commit, stop and logs cases of bench/run.sh,
+# with this tree's lumper (A) against an older build (B, the directory given
+# as $1, holding lumper and lumper-logger), interleaved run by run on one
+# private containerd, and each case's reference (tar | gzip -1, ctr, cat)
+# against this tree's lumper in the same run. Prints Markdown table rows.
+#   bench/beforeafter.sh /tmp/old-bin [runs]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=$here/_output/bin
+old=$(cd "$1" && pwd)
+runs=${2:-9}
+export LUMPER_CTD_DIR=${BENCH_CTD_DIR:-/tmp/lumper-beforeafter-ctd}
+export LUMPER_ADDRESS=$LUMPER_CTD_DIR/containerd.sock
+export LUMPER_NAMESPACE=bench
+export LUMPER_DATA_ROOT=$LUMPER_CTD_DIR/lumper
+export PATH=$bin:$PATH
+ctr="$bin/ctr --address $LUMPER_ADDRESS -n bench"
+img=docker.io/library/busybox:latest
+work=$(mktemp -d)
+cleanup() {
+	lumper list -q 2>/dev/null | xargs -r lumper rm -f >/dev/null 2>&1 || true
+	for c in $($ctr c ls -q 2>/dev/null); do
+		$ctr t rm -f "$c" >/dev/null 2>&1 || true
+		$ctr c rm "$c" >/dev/null 2>&1 || true
+	done
+	"$here/hack/containerd.sh" down >/dev/null 2>&1 || true
+	grep -- "$LUMPER_CTD_DIR" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+	rm -rf "$LUMPER_CTD_DIR" "$work"
+}
+trap cleanup EXIT
+cleanup
+mkdir -p "$work"
+"$here/hack/containerd.sh" up >/dev/null
+(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go run ./hack/mkimage -o "$work" >/dev/null)
+lumper load -q -i "$work/busybox-docker.tar" >/dev/null
+t() { "$work/timeit" -n "$runs" "$@"; }
+# The old lumper with its own logger: a container it runs is logged and
+# reaped by the old binaries. Containers made by the new one are shared.
+olumper="env PATH=$old:$PATH $old/lumper"
+
+echo "| case | A ms median (min–max) | B ms median (min–max) | A/B | peak RSS MiB A / B |"
+echo "|---|---|---|---|---|"
+
+# commit: 100 MB in one file, and in 2000 files of 50 KB.
+mb=${BENCH_COMMIT_MB:-100}
+files=$(( mb * 20 ))
+upperdir() { $ctr snapshots mounts /x "$1" 2>/dev/null | grep -o 'upperdir=[^,]*' | head -1 | cut -d= -f2; }
+crun=$(( runs < 5 ? runs : 5 ))
+for kind in big small; do
+	name=ba-commit-$kind
+	if [ "$kind" = big ]; then
+		fill="dd if=/dev/urandom of=/data bs=1M count=$mb 2>/dev/null"
+	else
+		fill="mkdir /many && dd if=/dev/urandom of=/seed bs=1M count=$mb 2>/dev/null && i=0 && while [ \$i -lt $files ]; do dd if=/seed of=/many/f\$i bs=51200 skip=\$i count=1 2>/dev/null; i=\$((i+1)); done && rm /seed"
+	fi
+	lumper run --network none --name "$name" "$img" sh -c "$fill" >/dev/null
+	up=$(upperdir "$(lumper inspect --format '{{.ID}}' "$name")")
+	for comp in gzip zstd; do
+		"$work/timeit" -n "$crun" -name "commit, $mb MB $kind, $comp: after (A) vs before (B)" \
+			-a "lumper commit --compression $comp $name ba/new-$kind:{i}" -post-a "lumper rmi ba/new-$kind:{i}" \
+			-b "$olumper commit --compression $comp $name ba/old-$kind:{i}" -post-b "lumper rmi ba/old-$kind:{i}"
+	done
+	"$work/timeit" -n "$crun" -name "commit, $mb MB $kind, gzip: after (A) vs tar c \\| gzip -1 of the files (B)" \
+		-a "lumper commit $name ba/new-$kind:{i}" -post-a "lumper rmi ba/new-$kind:{i}" \
+		-b "sh -c 'tar c -C $up . | gzip -1 >/dev/null'"
+	lumper rm "$name" >/dev/null
+done
+
+# stop -t 1 of a container that ignores SIGTERM.
+trapcmd='trap "" TERM; sleep 1000'
+srun=$(( runs < 10 ? runs : 10 ))
+t -n "$srun" -name 'stop -t 1, SIGTERM ignored: after (A) vs before (B)' \
+	-pre-a "lumper run -d --network none --name sa{i} $img sh -c '$trapcmd'" -a "lumper stop -t 1 sa{i}" -post-a "lumper rm sa{i}" \
+	-pre-b "$olumper run -d --network none --name sb{i} $img sh -c '$trapcmd'" -b "$olumper stop -t 1 sb{i}" -post-b "lumper rm sb{i}"
+t -n "$srun" -name 'stop -t 1, SIGTERM ignored: after (A) vs ctr t kill; sleep 1; ctr t rm -f (B)' \
+	-pre-a "lumper run -d --network none --name sc{i} $img sh -c '$trapcmd'" -a "lumper stop -t 1 sc{i}" -post-a "lumper rm sc{i}" \
+	-pre-b "$ctr run -d --seccomp $img cs{i} sh -c '$trapcmd'" \
+	-b "sh -c '$ctr t kill cs{i} 2>/dev/null; sleep 1; $ctr t rm -f cs{i} >/dev/null 2>&1'" -post-b "$ctr c rm cs{i}"
+
+# logs: 2 million lines; a log rotated into 3 × 10 MB; --tail 10.
+lumper run -d --network none --name logsbig --log-opt max-size=1g $img seq 1 2000000 >/dev/null
+lumper run -d --network none --name logsrot --log-opt max-size=10m --log-opt max-file=3 $img seq 1 1000000 >/dev/null
+lumper run -d --network none --name logsempty $img true >/dev/null
+for c in logsbig logsrot logsempty; do lumper wait "$c" >/dev/null; done
+sleep 1
+raw=$(lumper inspect --format '{{.LogPath}}' logsbig)
+rot=$(lumper inspect --format '{{.LogPath}}' logsrot)
+t -name 'logs of 2M lines: after (A) vs before (B)' -a "sh -c 'lumper logs logsbig >/dev/null'" -b "sh -c '$old/lumper logs logsbig >/dev/null'"
+t -name 'logs of 2M lines: after (A) vs cat of the raw log (B)' -a "sh -c 'lumper logs logsbig >/dev/null'" -b "sh -c 'cat $raw >/dev/null'"
+t -name 'logs of 3 × 10 MB rotated: after (A) vs before (B)' -a "sh -c 'lumper logs logsrot >/dev/null'" -b "sh -c '$old/lumper logs logsrot >/dev/null'"
+t -name 'logs of 3 × 10 MB rotated: after (A) vs cat of the 3 files (B)' -a "sh -c 'lumper logs logsrot >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
+t -name 'logs --tail 10 of 2M lines (A) vs of an empty log (B), after' -a "sh -c 'lumper logs --tail 10 logsbig >/dev/null'" -b "sh -c 'lumper logs --tail 10 logsempty >/dev/null'"
+t -name 'logs --tail 10 of 2M lines (A) vs of an empty log (B), before' -a "sh -c '$old/lumper logs --tail 10 logsbig >/dev/null'" -b "sh -c '$old/lumper logs --tail 10 logsempty >/dev/null'"
+t -name 'lumper --help (A) vs ctr --help (B), after' -a "sh -c 'lumper --help >/dev/null'" -b "sh -c '$bin/ctr --help >/dev/null'"
+t -name 'lumper --help: after (A) vs before (B)' -a "sh -c 'lumper --help >/dev/null'" -b "sh -c '$old/lumper --help >/dev/null'"
+echo
+echo "binary size: lumper $(stat -c %s "$bin/lumper") bytes (before $(stat -c %s "$old/lumper")), ctr $(stat -c %s "$bin/ctr")"
