@@ -68,7 +68,8 @@ release: man completions
 test-release: release containerd-up
 	LUMPER_RELEASE_DIR=$(RELEASE) $(GO) test -tags release -count=1 -v ./test/release/
 
-## deps: Debian packages lumper and its tests need (runc, static busybox, CNI plugins, iptables, a registry)
+## deps: Debian packages lumper and its tests need (runc, static busybox, CNI plugins, iptables, a registry,
+## xz, zstd and bzip2 for the compressed-archive tests)
 deps:
 	@missing=""; \
 	command -v runc >/dev/null || missing="$$missing runc"; \
@@ -76,6 +77,9 @@ deps:
 	[ -x /usr/lib/cni/bridge ] || missing="$$missing containernetworking-plugins"; \
 	command -v iptables-save >/dev/null || missing="$$missing iptables"; \
 	command -v docker-registry >/dev/null || missing="$$missing docker-registry"; \
+	command -v xz >/dev/null || missing="$$missing xz-utils"; \
+	command -v zstd >/dev/null || missing="$$missing zstd"; \
+	command -v bzip2 >/dev/null || missing="$$missing bzip2"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

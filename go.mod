@@ -28,6 +28,8 @@ require (
 	golang.org/x/term v0.45.0
 )
 
+require github.com/ulikunitz/xz v0.5.17
+
 require (
 	cyphar.com/go-pathrs v0.2.5 // indirect
 	dario.cat/mergo v1.0.2 // indirect

@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ulikunitz/xz"
 
 	"github.com/lumper/lumper/pkg/client"
 )
@@ -85,9 +86,8 @@ var (
 var ErrEmptyInput = errors.New("empty input")
 
 // Decompress looks at the first bytes of r and returns the stream
-// uncompressed: gzip, bzip2 and zstd are decompressed as Docker's load does;
-// xz is refused (no decoder among lumper's dependencies) with the fix; an
-// empty stream is ErrEmptyInput. what names the input in errors. done
+// uncompressed: gzip, bzip2, xz and zstd are decompressed as Docker's load
+// does; an empty stream is ErrEmptyInput. what names the input in errors. done
 // releases the decoder.
 func Decompress(r io.Reader, what string) (io.Reader, func(), error) {
 	br := bufio.NewReaderSize(r, 64<<10)
@@ -115,7 +115,11 @@ func Decompress(r io.Reader, what string) (io.Reader, func(), error) {
 		}
 		return zr, zr.Close, nil
 	case bytes.HasPrefix(head, magicXz):
-		return nil, nil, fmt.Errorf("%s is xz-compressed, which lumper cannot read: decompress it first (xz -d, or xz -dc FILE | lumper load)", what)
+		xr, err := xz.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading xz-compressed %s: %w", what, err)
+		}
+		return xr, nop, nil
 	}
 	return br, nop, nil
 }
