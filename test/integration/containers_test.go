@@ -47,6 +47,7 @@ func listed(t *testing.T, name string) (listRow, bool) {
 }
 
 func TestExitCodePropagation(t *testing.T) {
+	t.Parallel()
 	r := lumperRun("run", "--rm", "busybox", "sh", "-c", "exit 3")
 	if r.code != 3 {
 		t.Fatalf("want exit 3, got %s", r)
@@ -71,6 +72,7 @@ func TestCommandNotFoundAndNotExecutable(t *testing.T) {
 }
 
 func TestDetachedListStopRm(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	out := lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 1; done")
@@ -125,6 +127,7 @@ func TestDetachedListStopRm(t *testing.T) {
 }
 
 func TestRmForce(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
 	lumper(t, "rm", "-f", name)
@@ -278,6 +281,7 @@ func countSnapshots(t *testing.T) int {
 }
 
 func TestEnvWorkdirHostnameEntrypoint(t *testing.T) {
+	t.Parallel()
 	out := lumper(t, "run", "--rm", "-e", "FOO=bar", "-w", "/tmp", "--hostname", "box1", "busybox",
 		"sh", "-c", `echo "$FOO $(pwd) $(hostname) $PATH"`)
 	if out != "bar /tmp box1 /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" {
@@ -300,6 +304,7 @@ func TestEnvWorkdirHostnameEntrypoint(t *testing.T) {
 }
 
 func TestRunRmRemovesContainer(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	lumper(t, "run", "--rm", "--name", name, "busybox", "true")
 	if _, ok := listed(t, name); ok {
@@ -321,6 +326,7 @@ func TestIDPrefixResolution(t *testing.T) {
 }
 
 func TestUnreachableContainerd(t *testing.T) {
+	t.Parallel()
 	r := mustFail(t, 1, "--address", "/nonexistent/containerd.sock", "list")
 	if !strings.Contains(r.stderr, "/nonexistent/containerd.sock") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("unreachable error should be one line naming the address: %q", r.stderr)
@@ -328,6 +334,7 @@ func TestUnreachableContainerd(t *testing.T) {
 }
 
 func TestStdinAndTTYFlags(t *testing.T) {
+	t.Parallel()
 	r := lumperStdin([]byte("piped\n"), "run", "--rm", "-i", "busybox", "cat")
 	if r.code != 0 || r.stdout != "piped\n" {
 		t.Fatalf("run -i with piped stdin: %s", r)
