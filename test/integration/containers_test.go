@@ -393,13 +393,23 @@ func TestInspectStateMountsAndCPU(t *testing.T) {
 	if !found {
 		t.Fatalf("the volume is not in Mounts as a read-only bind of %s: %+v", vol, d.Mounts)
 	}
+	// A busy loop's share of a loaded 2-core machine (other tests, other
+	// work) can be a few percent: stats must see some, where an idle
+	// container shows 0.00%. Polled, as one sample may fall in a pause.
 	var st struct{ CPUPerc string } // Docker's: "12.34%"
-	if err := json.Unmarshal([]byte(lumper(t, "stats", "--no-stream", "--format", "json", name)), &st); err != nil {
-		t.Fatal(err)
-	}
-	if cpu, err := strconv.ParseFloat(strings.TrimSuffix(st.CPUPerc, "%"), 64); err != nil || cpu < 10 {
-		t.Fatalf("a busy loop uses %q CPU according to stats", st.CPUPerc)
-	}
+	var seen []string
+	eventually(t, 30*time.Second, "stats to see the busy loop's CPU use", func() bool {
+		if err := json.Unmarshal([]byte(lumper(t, "stats", "--no-stream", "--format", "json", name)), &st); err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, st.CPUPerc)
+		cpu, err := strconv.ParseFloat(strings.TrimSuffix(st.CPUPerc, "%"), 64)
+		if err != nil {
+			t.Fatalf("stats CPUPerc %q: %v", st.CPUPerc, err)
+		}
+		return cpu >= 1
+	})
+	t.Logf("stats CPU of a busy loop: %v", seen)
 	lumper(t, "stop", "-t", "0", name)
 	d = inspect()
 	if d.State.Running || d.State.Pid != 0 || d.State.ExitCode != 137 || d.State.FinishedAt.Before(d.State.StartedAt) {
