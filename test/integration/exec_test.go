@@ -151,12 +151,12 @@ func ttySession(t *testing.T, args ...string) {
 	if _, err := pty.Write([]byte("echo $((6*7))\r")); err != nil {
 		t.Fatal(err)
 	}
-	if !readUntil("42", 10*time.Second) {
+	if !readUntil("42", 30*time.Second) {
 		t.Fatalf("no 42 from the tty session: %q", seen.String())
 	}
 	// The echo of the typed command contains neither size.
 	_, _ = pty.Write([]byte("stty size\r"))
-	if !readUntil("33 101", 10*time.Second) {
+	if !readUntil("33 101", 30*time.Second) {
 		t.Fatalf("the session does not have the terminal's size 33x101: %q", seen.String())
 	}
 	// A resize of the user's terminal reaches the container's (SIGWINCH).
