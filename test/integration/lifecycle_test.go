@@ -57,6 +57,7 @@ func oneLineError(t *testing.T, r result, want string) {
 }
 
 func TestLifecycleCreateStartPauseRenameKillWaitRestart(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	rmOnCleanup(t, name+"-new")
@@ -68,7 +69,7 @@ func TestLifecycleCreateStartPauseRenameKillWaitRestart(t *testing.T) {
 	if r := lifecycleListed(t, name); r.Status != "running" || r.Pid == 0 {
 		t.Fatalf("after start: %+v", r)
 	}
-	eventually(t, 5*time.Second, "the detached start's log", func() bool {
+	eventually(t, 30*time.Second, "the detached start's log", func() bool {
 		return lumperRun("logs", name).stdout == "started\n"
 	})
 	lumper(t, "start", name) // already running: nothing to do
@@ -100,7 +101,7 @@ func TestLifecycleCreateStartPauseRenameKillWaitRestart(t *testing.T) {
 		t.Fatalf("wait after kill: %q", out)
 	}
 	// The task is reaped: wait answers from the recorded exit status.
-	eventually(t, 5*time.Second, "the task to be reaped", func() bool { return taskStatusOf(t, id) == "" })
+	eventually(t, 30*time.Second, "the task to be reaped", func() bool { return taskStatusOf(t, id) == "" })
 	if out := strings.TrimSpace(lumper(t, "wait", id[:12])); out != "137" {
 		t.Fatalf("wait on a reaped container: %q", out)
 	}
@@ -144,12 +145,13 @@ func TestLifecycleBadRestartPolicies(t *testing.T) {
 }
 
 func TestRestartOnFailureRestartsExactlyTwice(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "--network", "none", "--restart", "on-failure:2",
 		"busybox", "sh", "-c", "echo run; exit 1"))
 	var row lifecycleRow
-	eventually(t, 20*time.Second, "two restarts", func() bool {
+	eventually(t, 60*time.Second, "two restarts", func() bool {
 		row = lifecycleListed(t, name)
 		return row.RestartCount == 2 && row.Status == "exited" && row.Labels["containerd.io/restart.status"] == ""
 	})
@@ -179,6 +181,7 @@ func TestRestartOnFailureRestartsExactlyTwice(t *testing.T) {
 }
 
 func TestRestartAlwaysKilledFromHostAndStop(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "--restart", "always", "busybox", "sh", "-c", "echo up; sleep 1000")
@@ -190,7 +193,7 @@ func TestRestartAlwaysKilledFromHostAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	var row lifecycleRow
-	eventually(t, 8*time.Second, "the container to come back", func() bool {
+	eventually(t, 30*time.Second, "the container to come back", func() bool {
 		row = lifecycleListed(t, name)
 		return row.Status == "running" && row.Pid != 0 && row.Pid != first.Pid
 	})
@@ -208,7 +211,7 @@ func TestRestartAlwaysKilledFromHostAndStop(t *testing.T) {
 
 	// stop keeps it stopped.
 	lumper(t, "stop", "-t", "1", name)
-	eventually(t, 10*time.Second, "the stopped container to be recorded exited", func() bool {
+	eventually(t, 30*time.Second, "the stopped container to be recorded exited", func() bool {
 		return lifecycleListed(t, name).Status == "exited"
 	})
 	never(t, 2500*time.Millisecond, "an always container came back after stop", func() bool {
@@ -220,7 +223,7 @@ func TestRestartAlwaysKilledFromHostAndStop(t *testing.T) {
 		t.Fatalf("start after stop: %+v", row)
 	}
 	lumper(t, "kill", name)
-	eventually(t, 10*time.Second, "the killed container to be recorded exited", func() bool {
+	eventually(t, 30*time.Second, "the killed container to be recorded exited", func() bool {
 		return lifecycleListed(t, name).Status == "exited"
 	})
 	never(t, 2500*time.Millisecond, "an always container came back after kill", func() bool {
@@ -264,7 +267,7 @@ func TestRestartContainerdKeepsContainersManageable(t *testing.T) {
 	if row := lifecycleListed(t, name); row.Status != "running" || row.Pid != before.Pid {
 		t.Fatalf("after containerd restarted: %+v (before %+v)", row, before)
 	}
-	eventually(t, 5*time.Second, "logs", func() bool { return lumperRun("logs", name).stdout == "hello\n" })
+	eventually(t, 30*time.Second, "logs", func() bool { return lumperRun("logs", name).stdout == "hello\n" })
 	if out := strings.TrimSpace(lumper(t, "exec", name, "echo", "exec-ok")); out != "exec-ok" {
 		t.Fatalf("exec: %q", out)
 	}
@@ -361,7 +364,7 @@ func TestBridgeRestartAfterHostReboot(t *testing.T) {
 		t.Fatalf("no network namespace at %s: %v", netns, err)
 	}
 	simulateReboot(t, id)
-	eventually(t, 20*time.Second, name+" to come back", func() bool {
+	eventually(t, 60*time.Second, name+" to come back", func() bool {
 		return lifecycleListed(t, name).Status == "running"
 	})
 	if out := lumper(t, "exec", name, "ip", "-4", "addr", "show", "eth0"); !strings.Contains(out, "inet ") {
@@ -398,7 +401,7 @@ func TestRestartAfterHostReboot(t *testing.T) {
 	simulateReboot(t, all...)
 	for _, p := range []string{"always", "unless-stopped"} {
 		name := base + "-" + p
-		eventually(t, 10*time.Second, name+" to come back", func() bool {
+		eventually(t, 30*time.Second, name+" to come back", func() bool {
 			return lifecycleListed(t, name).Status == "running"
 		})
 		out := strings.TrimSpace(lumper(t, "exec", name, "echo", "ok"))
@@ -540,6 +543,7 @@ func TestCpRoundTripRunningAndStopped(t *testing.T) {
 }
 
 func TestCpRefusesEscapes(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "--network", "none", "busybox", "sleep", "1000")

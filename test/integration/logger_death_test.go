@@ -22,7 +22,7 @@ import (
 func loggerPid(t *testing.T, id string) int {
 	t.Helper()
 	var pid int
-	eventually(t, 5*time.Second, "the logger of "+id+" to record its pid", func() bool {
+	eventually(t, 30*time.Second, "the logger of "+id+" to record its pid", func() bool {
 		b, err := os.ReadFile(filepath.Join(env.dataRoot, testNamespace, "containers", id, "logger.pid"))
 		if err != nil {
 			return false
@@ -52,7 +52,7 @@ func killLoggerAndExit(t *testing.T, name string) string {
 	t.Helper()
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c",
 		"echo before; while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 3"))
-	eventually(t, 5*time.Second, "the first line in the log", func() bool {
+	eventually(t, 30*time.Second, "the first line in the log", func() bool {
 		return lumperRun("logs", name).stdout == "before\n"
 	})
 	pid := loggerPid(t, id)
@@ -66,11 +66,11 @@ func killLoggerAndExit(t *testing.T, name string) string {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "the logger to die", func() bool {
+	eventually(t, 30*time.Second, "the logger to die", func() bool {
 		return syscall.Kill(pid, 0) == syscall.ESRCH
 	})
 	lumper(t, "exec", name, "touch", "/tmp/go")
-	eventually(t, 10*time.Second, "the task to stop", func() bool { return taskStatusOf(t, id) == containerd.Stopped })
+	eventually(t, 30*time.Second, "the task to stop", func() bool { return taskStatusOf(t, id) == containerd.Stopped })
 	// Nothing reaps it by itself: the shim stays while no lumper looks.
 	for i := 0; i < 5; i++ {
 		if st := taskStatusOf(t, id); st != containerd.Stopped {
@@ -88,10 +88,14 @@ func killLoggerAndExit(t *testing.T, name string) string {
 // the next lumper command that looks at the container (ps, inspect, logs,
 // wait) records its exit and reaps its task, so that no shim lingers; logs
 // and inspect say from when its output was no longer captured.
+//
+// Sequential, and so are its cases: any lumper command that lists every
+// container (another test's, or the "ps" case's `ps -a`) reaps a task whose
+// logger died, so it would reap a stopped task that killLoggerAndExit is
+// checking nobody has reaped yet.
 func TestDeadLoggerIsNotSilent(t *testing.T) {
 	for _, look := range []string{"ps", "inspect", "logs", "wait"} {
 		t.Run(look, func(t *testing.T) {
-			t.Parallel()
 			name := uniqueName(t)
 			rmOnCleanup(t, name)
 			id := killLoggerAndExit(t, name)
@@ -162,6 +166,7 @@ func TestDeadLoggerIsNotSilent(t *testing.T) {
 // Docker does (setuid binaries work); the default and an explicit
 // no-new-privileges keep it on.
 func TestPrivilegedAllowsNewPrivileges(t *testing.T) {
+	t.Parallel()
 	nnp := func(args ...string) string {
 		out := lumper(t, append(append([]string{"run", "--rm", "--network", "none"}, args...), "busybox", "grep", "NoNewPrivs", "/proc/self/status")...)
 		return strings.Join(strings.Fields(out), " ")

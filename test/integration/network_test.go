@@ -223,7 +223,7 @@ func TestPublishHTTP(t *testing.T) {
 	rmOnCleanup(t, name)
 	lumper(t, append([]string{"run", "-d", "--name", name, "-p", "127.0.0.1:18080:80", "busybox"}, httpdCmd...)...)
 	var body string
-	eventually(t, 10*time.Second, "httpd answering on 127.0.0.1:18080", func() bool {
+	eventually(t, 30*time.Second, "httpd answering on 127.0.0.1:18080", func() bool {
 		b, err := httpGet("http://127.0.0.1:18080/")
 		body = b
 		return err == nil
@@ -258,6 +258,7 @@ func TestPublishHTTP(t *testing.T) {
 }
 
 func TestNetworkContainerToContainer(t *testing.T) {
+	t.Parallel()
 	b := uniqueName(t) + "-b"
 	rmOnCleanup(t, b)
 	lumper(t, append([]string{"run", "-d", "--name", b, "busybox"}, httpdCmd...)...)
@@ -268,7 +269,7 @@ func TestNetworkContainerToContainer(t *testing.T) {
 	// busybox's wget segfaults in the static Debian build (glibc's
 	// getaddrinfo in a static binary), so A speaks HTTP with nc.
 	var out string
-	eventually(t, 10*time.Second, "B's httpd answering A", func() bool {
+	eventually(t, 30*time.Second, "B's httpd answering A", func() bool {
 		r := lumperRun("run", "--rm", "busybox", "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 "+ip+" 80")
 		out = r.stdout
 		return r.code == 0 && strings.HasSuffix(out, "hello\n")
@@ -301,6 +302,7 @@ func containerNetNS(t *testing.T, args ...string) string {
 }
 
 func TestNetworkModes(t *testing.T) {
+	t.Parallel()
 	// Only the network namespace tells host networking apart: a bridge
 	// container has interfaces besides lo too.
 	host := hostNetNS(t)
@@ -455,7 +457,7 @@ func TestNetworkReleasedOnExit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitExited(t, name, 10*time.Second)
+	waitExited(t, name, 30*time.Second)
 	checkClean(t, before)
 	if ns := inspectNet(t, name); ns.IPAddress != "" || len(ns.Ports) != 0 || ns.SandboxKey != "" {
 		t.Fatalf("exited container still has network settings: %+v", ns)
@@ -545,6 +547,7 @@ func inspectNetworkSubnet(t *testing.T, name string) string {
 }
 
 func TestPublishAll(t *testing.T) {
+	t.Parallel()
 	img := "publish-all-test:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
 	lumper(t, "import", "-c", "EXPOSE 80/tcp", env.images.rootfs, img)
 	t.Cleanup(func() { lumperRun("rmi", img) })
@@ -556,7 +559,7 @@ func TestPublishAll(t *testing.T) {
 		t.Fatalf("-P published %+v, want 80/tcp on a chosen host port", ports)
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d/", ports[0].HostPort)
-	eventually(t, 10*time.Second, "httpd answering on "+url, func() bool {
+	eventually(t, 30*time.Second, "httpd answering on "+url, func() bool {
 		b, err := httpGet(url)
 		return err == nil && b == "hello\n"
 	})

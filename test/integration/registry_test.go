@@ -270,6 +270,7 @@ func nsCtx(ns string) context.Context {
 const busyboxRef = "docker.io/library/busybox:latest"
 
 func TestRegistryPushPullRun(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	ref := reg.host + "/library/busybox:1"
@@ -313,6 +314,7 @@ func TestRegistryPushPullRun(t *testing.T) {
 // An image made on this host (import with --change, as commit makes one)
 // survives the round trip into another namespace.
 func TestRegistryPushImported(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	ref := reg.host + "/me/imported:v1"
@@ -329,6 +331,7 @@ func TestRegistryPushImported(t *testing.T) {
 // A committed container's image (two layers: busybox and the change) goes
 // to the registry and comes back in another namespace.
 func TestRegistryPushCommitted(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	ref := reg.host + "/me/committed:1"
@@ -346,6 +349,7 @@ func TestRegistryPushCommitted(t *testing.T) {
 }
 
 func TestLoginLogout(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, true)
 	denv := regEnv(t)
 	cfgFile := filepath.Join(strings.TrimPrefix(denv[0], "DOCKER_CONFIG="), "config.json")
@@ -410,6 +414,7 @@ func TestLoginLogout(t *testing.T) {
 // Credentials go to the credential helper config.json names, through
 // Docker's docker-credential-* protocol.
 func TestLoginCredentialHelper(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, true)
 	denv := regEnv(t)
 	dir := strings.TrimPrefix(denv[0], "DOCKER_CONFIG=")
@@ -450,6 +455,7 @@ esac
 }
 
 func TestPullErrors(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	ns := regNS(t, "")
@@ -493,6 +499,7 @@ func TestPullErrors(t *testing.T) {
 // A registry reached by a name that is not a loopback literal is spoken to
 // over HTTPS unless --insecure-registry names it.
 func TestPullInsecureRegistry(t *testing.T) {
+	t.Parallel()
 	name, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
@@ -515,6 +522,7 @@ func TestPullInsecureRegistry(t *testing.T) {
 }
 
 func TestPullMultiPlatform(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	ref := reg.host + "/multi/busybox:1"
@@ -544,6 +552,7 @@ func TestPullMultiPlatform(t *testing.T) {
 // default stays the host's. The other platform's manifest here is busybox
 // with a marker file (an emulator would be needed for a real foreign binary).
 func TestRunPlatform(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	other := "arm64"
@@ -628,6 +637,7 @@ func makeIndex(t *testing.T, src, dst string, arches []string) {
 }
 
 func TestRunPull(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	ns := regNS(t, "")
@@ -678,6 +688,7 @@ func TestRunPull(t *testing.T) {
 // takes it over, asks the registry only for the rest (a Range request), and
 // leaves no lease behind.
 func TestPullResume(t *testing.T) {
+	t.Parallel()
 	reg := startRegistry(t, false)
 	denv := regEnv(t)
 	ref := reg.host + "/big/busybox:1"

@@ -130,6 +130,7 @@ func writeFile(t *testing.T, path, content string) {
 // a directory of its own is spoken to over HTTPS: configuration beats the
 // loopback default of plain HTTP.
 func TestRegistryTLS(t *testing.T) {
+	t.Parallel()
 	p := makePKI(t)
 	reg := startTLSRegistry(t, p)
 	hostsDir := t.TempDir()
@@ -204,6 +205,7 @@ client = [[%q, %q]]
 // first; the image, held only by the mirror, is pulled by its upstream
 // name and stored under it.
 func TestRegistryMirror(t *testing.T) {
+	t.Parallel()
 	upstream := startRegistry(t, false)
 	mirror := startRegistry(t, false)
 	denv := regEnv(t)

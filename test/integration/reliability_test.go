@@ -28,6 +28,7 @@ import (
 )
 
 func TestParallelRunSameName(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	const n = 8
@@ -69,6 +70,7 @@ func TestParallelRunSameName(t *testing.T) {
 }
 
 func TestFailedRunFreesName(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	// A bad entrypoint: the task cannot start.
@@ -80,6 +82,7 @@ func TestFailedRunFreesName(t *testing.T) {
 }
 
 func TestStaleNameReservationIsTakenOver(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	// What a lumper process SIGKILLed between reserving the name and creating
@@ -115,6 +118,7 @@ func TestStaleNameReservationIsTakenOver(t *testing.T) {
 }
 
 func TestParallelStopRmSafe(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
 	var wg sync.WaitGroup
@@ -226,7 +230,7 @@ func TestHungShimDoesNotHangList(t *testing.T) {
 		t.Fatalf("hung container listed as %+v", row)
 	}
 	syscall.Kill(shim, syscall.SIGCONT)
-	eventually(t, 10*time.Second, "the container to be running again", func() bool {
+	eventually(t, 30*time.Second, "the container to be running again", func() bool {
 		row, _ := listed(t, name)
 		return row.Status == "running"
 	})
@@ -831,6 +835,7 @@ func lockWaiters(t *testing.T, ino uint64) (waiters int, held bool) {
 // directory, and it dies with its holder: once the holder is SIGKILLed, the
 // task is deleted, once, and nothing lingers.
 func TestDeleteLockDiesWithItsHolder(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	id := strings.TrimSpace(lumper(t, "run", "-d", "--name", name, "busybox", "sleep", "1000"))
@@ -848,7 +853,7 @@ func TestDeleteLockDiesWithItsHolder(t *testing.T) {
 	killHolder := func() { syscall.Kill(-holder.Process.Pid, syscall.SIGKILL); holder.Wait() }
 	t.Cleanup(killHolder)
 	var ino uint64
-	eventually(t, 5*time.Second, "flock(1) to take the lock", func() bool {
+	eventually(t, 30*time.Second, "flock(1) to take the lock", func() bool {
 		var st syscall.Stat_t
 		if syscall.Stat(lock, &st) != nil {
 			return false
@@ -865,7 +870,7 @@ func TestDeleteLockDiesWithItsHolder(t *testing.T) {
 	}
 	// stop kills the container, then waits for the lock; the logger's
 	// reaper, woken by the exit, waits as well.
-	eventually(t, 15*time.Second, "stop and the reaper to wait for the lock", func() bool {
+	eventually(t, 30*time.Second, "stop and the reaper to wait for the lock", func() bool {
 		w, _ := lockWaiters(t, ino)
 		return w >= 2
 	})

@@ -67,6 +67,7 @@ func cgroupLimits(t *testing.T, name string) (memLimit uint64, shares uint64) {
 }
 
 func TestMemoryAndCPUSharesInCgroup(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "-m", "64m", "-c", "512", "busybox", "sleep", "100000")
@@ -113,6 +114,7 @@ func TestMemoryAndCPUSharesInCgroup(t *testing.T) {
 }
 
 func TestOOMKilled(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	r := lumperRun("run", "--name", name, "-m", "16m", "--memory-swap", "16m", "busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
@@ -131,6 +133,7 @@ func TestOOMKilled(t *testing.T) {
 }
 
 func TestCpuset(t *testing.T) {
+	t.Parallel()
 	for _, set := range []string{"0", "0-1", "0,1"} {
 		if set != "0" && len(onlineCPUs(t)) < 2 {
 			continue
@@ -155,6 +158,7 @@ func onlineCPUs(t *testing.T) []string {
 }
 
 func TestVolumes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
@@ -191,6 +195,7 @@ func TestVolumes(t *testing.T) {
 }
 
 func TestEnvPrecedence(t *testing.T) {
+	t.Parallel()
 	t.Cleanup(func() { lumperRun("rmi", "-f", "envimg:1") })
 	lumper(t, "import", "-c", "ENV A=image B=image C=image", env.images.rootfs, "envimg:1")
 	f := filepath.Join(t.TempDir(), "env")
@@ -206,6 +211,7 @@ func TestEnvPrecedence(t *testing.T) {
 }
 
 func TestSecurityOptions(t *testing.T) {
+	t.Parallel()
 	if out := lumper(t, "run", "--rm", "-u", "65534:65534", "busybox", "id"); !strings.Contains(out, "uid=65534") || !strings.Contains(out, "gid=65534") {
 		t.Fatalf("--user: %q", out)
 	}
@@ -258,11 +264,12 @@ func TestBadRunInputCreatesNothing(t *testing.T) {
 }
 
 func TestTop(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1000 & sleep 2000")
 	var out string
-	eventually(t, 5*time.Second, "two processes", func() bool {
+	eventually(t, 30*time.Second, "two processes", func() bool {
 		out = lumper(t, "top", "--format", "{{.Command}}", name)
 		return strings.Contains(out, "sleep 1000") && strings.Contains(out, "sleep 2000")
 	})
@@ -281,6 +288,7 @@ func TestTop(t *testing.T) {
 // default period, --pids-limit the pids controller's maximum, and the kernel
 // enforces the latter.
 func TestCPUQuotaAndPidsLimitInCgroup(t *testing.T) {
+	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
 	lumper(t, "run", "-d", "--name", name, "--cpus", "0.5", "--pids-limit", "20", "busybox", "sleep", "100000")
