@@ -43,6 +43,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lumper/lumper/pkg/client"
+	"github.com/lumper/lumper/pkg/flock"
 )
 
 // locksDir holds the delete locks of a namespace's tasks.
@@ -58,24 +59,11 @@ func deleteLockPath(c *client.Client, id string) string {
 // lockTaskDelete takes the exclusive right to delete container id's task,
 // waiting for a holder to finish. The returned func releases it.
 func lockTaskDelete(c *client.Client, id string) (func(), error) {
-	if err := os.MkdirAll(locksDir(c), 0o700); err != nil {
-		return nil, fmt.Errorf("creating lock directory: %w", err)
-	}
-	f, err := os.OpenFile(deleteLockPath(c, id), os.O_RDWR|os.O_CREATE, 0o600)
+	unlock, err := flock.Lock(deleteLockPath(c, id), 0o700)
 	if err != nil {
-		return nil, fmt.Errorf("opening delete lock of %s: %w", client.ShortID(id), err)
+		return nil, fmt.Errorf("taking the delete lock of %s: %w", client.ShortID(id), err)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", f.Name(), err)
-	}
-	return func() { f.Close() }, nil
+	return unlock, nil
 }
 
 // removeDeleteLock drops the lock file of a container that no longer exists

@@ -25,10 +25,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/flock"
 )
 
 // Built-in network names (Docker's).
@@ -668,22 +668,9 @@ func (s *Store) bridgeName(name string) (string, error) {
 // lock takes the data root's network lock, which serialises network
 // creation, port allocation and CNI calls between lumper processes.
 func lock(dir string) (func(), error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating network directory: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	unlock, err := flock.Lock(filepath.Join(dir, ".lock"), 0o755)
 	if err != nil {
-		return nil, fmt.Errorf("opening network lock: %w", err)
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("taking network lock: %w", err)
 	}
-	return func() { f.Close() }, nil
+	return unlock, nil
 }

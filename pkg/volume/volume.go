@@ -19,10 +19,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/flock"
 )
 
 // Driver and Scope are what Docker shows for a local volume.
@@ -87,24 +87,11 @@ func NewStore(dataRoot string) *Store {
 // Lock takes the store's exclusive lock; call the returned function to
 // release it. The kernel drops it if the holder dies.
 func (s *Store) Lock() (func(), error) {
-	if err := os.MkdirAll(s.Dir, 0o701); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", s.Dir, err)
-	}
-	f, err := os.OpenFile(filepath.Join(s.Dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := flock.Lock(filepath.Join(s.Dir, ".lock"), 0o701)
 	if err != nil {
-		return nil, fmt.Errorf("opening the volume lock: %w", err)
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("locking the volumes: %w", err)
 	}
-	return func() { f.Close() }, nil
+	return unlock, nil
 }
 
 func (s *Store) dir(name string) string { return filepath.Join(s.Dir, name) }

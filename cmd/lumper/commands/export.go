@@ -2,14 +2,11 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 )
 
@@ -41,41 +38,10 @@ func newExportCmd(g *GlobalOptions) *cobra.Command {
 	return cmd
 }
 
-func runExport(ctx context.Context, o *ExportOptions) (retErr error) {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if o.Output == "" || o.Output == "-" {
-		return container.Export(ctx, c, o.Ref, o.Out)
-	}
-	if fi, err := os.Stat(o.Output); err == nil && fi.IsDir() {
-		return api.Invalidf("cannot write %s: it is a directory, give a file name", o.Output)
-	}
-	// Written beside the target and renamed at the end: a failed export
-	// leaves no truncated archive under the user's name.
-	f, err := os.CreateTemp(filepath.Dir(o.Output), "."+filepath.Base(o.Output)+".tmp-*")
-	if err != nil {
-		return api.Invalidf("cannot write %s: %v", o.Output, errorsCause(err))
-	}
-	defer func() {
-		if retErr != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := container.Export(ctx, c, o.Ref, f); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", o.Output, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", o.Output, err)
-	}
-	if err := os.Rename(f.Name(), o.Output); err != nil {
-		return fmt.Errorf("writing %s: %w", o.Output, err)
-	}
-	return nil
+func runExport(ctx context.Context, o *ExportOptions) error {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		return writeOutput(o.Output, o.Out, func(w io.Writer) error {
+			return container.Export(ctx, c, o.Ref, w)
+		})
+	})
 }

@@ -2,14 +2,11 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/images"
 	"github.com/lumper/lumper/pkg/output"
 )
@@ -47,49 +44,16 @@ terminal.`,
 	return cmd
 }
 
-func runSave(ctx context.Context, o *SaveOptions) (retErr error) {
-	c, ctx, err := o.Global.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	plan, err := images.PlanSave(ctx, c, o.Refs)
-	if err != nil {
-		return err
-	}
-	w := o.Out
-	if o.Output != "" && o.Output != "-" {
-		if fi, err := os.Stat(o.Output); err == nil && fi.IsDir() {
-			return api.Invalidf("cannot write %s: it is a directory, give a file name", o.Output)
-		}
-		// Write next to the target and rename at the end, so that a failed
-		// save never leaves a truncated archive under the user's name.
-		f, err := os.CreateTemp(filepath.Dir(o.Output), "."+filepath.Base(o.Output)+".tmp-*")
+func runSave(ctx context.Context, o *SaveOptions) error {
+	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+		plan, err := images.PlanSave(ctx, c, o.Refs)
 		if err != nil {
-			return api.Invalidf("cannot write %s: %v", o.Output, errorsCause(err))
+			return err
 		}
-		defer func() {
-			if retErr != nil {
-				f.Close()
-				os.Remove(f.Name())
-			}
-		}()
-		w = f
-		defer func() {
-			if retErr != nil {
-				return
-			}
-			if err := f.Chmod(0o644); err != nil {
-				retErr = fmt.Errorf("writing %s: %w", o.Output, err)
-			} else if err := f.Close(); err != nil {
-				retErr = fmt.Errorf("writing %s: %w", o.Output, err)
-			} else if err := os.Rename(f.Name(), o.Output); err != nil {
-				os.Remove(f.Name())
-				retErr = fmt.Errorf("writing %s: %w", o.Output, err)
-			}
-		}()
-	}
-	p := output.NewProgress(o.Err, "Saving", plan.Size)
-	defer p.Done()
-	return images.Save(ctx, c, plan, p.Writer(w))
+		return writeOutput(o.Output, o.Out, func(w io.Writer) error {
+			p := output.NewProgress(o.Err, "Saving", plan.Size)
+			defer p.Done()
+			return images.Save(ctx, c, plan, p.Writer(w))
+		})
+	})
 }
