@@ -38,7 +38,11 @@ func committed(t *testing.T) string {
 	t.Helper()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
-	dockerOK(t, "run", "--name", name, "busybox", "sh", "-c", "echo changed > /changed")
+	// Content of the case's own: identical changes committed by parallel
+	// cases would share one layer blob (commit's layers are reproducible),
+	// and an rmi's garbage collection racing another case's commit of the
+	// same blob is a known containerd-level race (docs/ARCHITECTURE.md).
+	dockerOK(t, "run", "--name", name, "busybox", "sh", "-c", "echo "+name+" > /changed")
 	return name
 }
 
