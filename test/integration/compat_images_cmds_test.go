@@ -57,7 +57,7 @@ var _ = registerCompat("images",
 		if got := imageIDOf(t, id); got != id {
 			t.Fatalf("the committed image's ID is %q, commit printed %q", got, id)
 		}
-		if out := dockerOK(t, "run", "--rm", strings.TrimPrefix(id, "sha256:")[:12], "cat", "/changed"); out != "changed\n" {
+		if out := dockerOK(t, "run", "--rm", strings.TrimPrefix(id, "sha256:")[:12], "cat", "/changed"); out != name+"\n" {
 			t.Fatalf("the untagged image lacks the change: %q", out)
 		}
 	}},
@@ -75,7 +75,7 @@ var _ = registerCompat("images",
 		img := compatImage(t, "")
 		rmiOnCleanup(t, img)
 		dockerOK(t, "commit", "-c", `CMD ["cat","/changed"]`, name, img)
-		if out := dockerOK(t, "run", "--rm", img); out != "changed\n" {
+		if out := dockerOK(t, "run", "--rm", img); out != name+"\n" {
 			t.Fatalf("run of the committed image: %q", out)
 		}
 	}},
