@@ -25,21 +25,13 @@ type Process struct {
 // Top lists the processes of a running container (from its task, read from
 // the host's /proc).
 func Top(ctx context.Context, c *client.Client, ref string) ([]Process, error) {
-	_, ctr, err := load(ctx, c, ref)
+	pids, err := TopPIDs(ctx, c, ref)
 	if err != nil {
 		return nil, err
-	}
-	task, _, err := runningTask(ctx, ctr, ref)
-	if err != nil {
-		return nil, err
-	}
-	pids, err := task.Pids(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing processes of %s: %w", ref, err)
 	}
 	out := make([]Process, 0, len(pids))
-	for _, p := range pids {
-		if proc, ok := readProc(p.Pid); ok {
+	for _, pid := range pids {
+		if proc, ok := readProc(pid); ok {
 			out = append(out, proc)
 		}
 	}

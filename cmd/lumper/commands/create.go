@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lumper/lumper/pkg/client"
-	"github.com/lumper/lumper/pkg/container"
 )
 
 func newCreateCmd(g *GlobalOptions) *cobra.Command {
@@ -38,16 +37,8 @@ func runCreate(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		return err
 	}
 	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
-		cid, err := openCIDFile(o.CIDFile)
+		ctr, err := createWithCIDFile(ctx, c, co, o.CIDFile)
 		if err != nil {
-			return err
-		}
-		defer cid.close()
-		ctr, err := container.Create(ctx, c, co)
-		if err != nil {
-			return err
-		}
-		if err := cid.write(ctr.ID()); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintln(o.Out, ctr.ID())

@@ -11,6 +11,7 @@ import (
 	"github.com/containerd/containerd/v2/pkg/oci"
 
 	"github.com/containerd/console"
+	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
@@ -203,16 +204,8 @@ func runRun(ctx context.Context, cmd *cobra.Command, o *RunOptions) error {
 		}
 	}
 	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
-		cid, err := openCIDFile(o.CIDFile)
+		ctr, err := createWithCIDFile(ctx, c, co, o.CIDFile)
 		if err != nil {
-			return err
-		}
-		defer cid.close()
-		ctr, err := container.Create(ctx, c, co)
-		if err != nil {
-			return err
-		}
-		if err := cid.write(ctr.ID()); err != nil {
 			return err
 		}
 		if o.Detach {
@@ -373,6 +366,25 @@ func (o *RunOptions) moreCreateOptions(cmd *cobra.Command, co *container.CreateO
 type cidFile struct {
 	f       *os.File
 	written bool
+}
+
+// createWithCIDFile creates the container of run and create, recording its
+// ID in the --cidfile path ("" for none): the file is made exclusively
+// before the container and removed if the create fails.
+func createWithCIDFile(ctx context.Context, c *client.Client, co container.CreateOptions, path string) (containerd.Container, error) {
+	cid, err := openCIDFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer cid.close()
+	ctr, err := container.Create(ctx, c, co)
+	if err != nil {
+		return nil, err
+	}
+	if err := cid.write(ctr.ID()); err != nil {
+		return nil, err
+	}
+	return ctr, nil
 }
 
 func openCIDFile(path string) (*cidFile, error) {
