@@ -307,7 +307,7 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 	task containerd.Task, pause bool, mediaType string, progress func(int64)) (_ ocispec.Descriptor, retErr error) {
 	if pause {
 		if err := task.Pause(ctx); err != nil {
-			if st, serr := task.Status(ctx); serr == nil && st.Status == containerd.Running {
+			if stillRunning(ctx, task, err) {
 				return ocispec.Descriptor{}, fmt.Errorf("pausing container %s: %w", ref, err)
 			}
 			// It exited meanwhile: nothing writes to its file system any more.
@@ -354,6 +354,28 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 		progress(layer.Size)
 	}
 	return layer, nil
+}
+
+// stillRunning tells whether a task whose pause failed with pauseErr is still
+// running. A stop or rm racing the commit kills the task first: runc then
+// refuses the pause ("container not running") while the shim, which has not
+// reaped the exit yet, still reports the task running for a moment. So the
+// status is polled for a while before a failed pause counts as a failure.
+func stillRunning(ctx context.Context, task containerd.Task, pauseErr error) bool {
+	if strings.Contains(pauseErr.Error(), "not running") {
+		return false
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		st, err := task.Status(ctx)
+		if err != nil || st.Status != containerd.Running {
+			return false
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // unpausedTries bounds the diffs of a running, unpaused container.
