@@ -66,11 +66,32 @@ func lockTaskDelete(c *client.Client, id string) (func(), error) {
 	return unlock, nil
 }
 
+// startLockPath is the lock file held while a lumper starts container id's
+// task (from before the network is attached until the task is started).
+func startLockPath(c *client.Client, id string) string {
+	return filepath.Join(locksDir(c), id+".start")
+}
+
+// lockStart takes the right to start container id's task, or, for rm, to
+// remove the container: an `rm -f` racing a `run -d` waits until the task
+// is started (and then kills it) instead of pulling the container out from
+// under the runtime mid-way, which failed the run with errors that did not
+// say what happened (a missing hosts file as exit 127, "ttrpc: closed",
+// "container not created: not found"). The returned func releases it.
+func lockStart(c *client.Client, id string) (func(), error) {
+	unlock, err := flock.Lock(startLockPath(c, id), 0o700)
+	if err != nil {
+		return nil, fmt.Errorf("taking the start lock of %s: %w", client.ShortID(id), err)
+	}
+	return unlock, nil
+}
+
 // removeDeleteLock drops the lock file of a container that no longer exists
 // (rm). A lumper still waiting on the old file finds the container gone once
 // it gets it, so it deletes nothing.
 func removeDeleteLock(c *client.Client, id string) {
 	_ = os.Remove(deleteLockPath(c, id))
+	_ = os.Remove(startLockPath(c, id))
 }
 
 // currentTask reports whether task is still the container's task: not

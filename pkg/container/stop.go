@@ -149,6 +149,12 @@ func Remove(ctx context.Context, c *client.Client, ref string, force bool) (stri
 		return "", fmt.Errorf("loading container %s: %w", ref, err)
 	}
 	ctx = context.WithoutCancel(ctx)
+	// A lumper still starting the container finishes first (lockStart).
+	unlock, err := lockStart(c, rec.ID)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	if task, err := ctr.Task(ctx, nil); err == nil {
 		st, err := task.Status(ctx)
 		switch {
