@@ -508,17 +508,22 @@ var _ = registerCompat("top-ps",
 		name := sleeper(t)
 		dockerOK(t, "exec", "-d", name, "sleep", "999")
 		var out []string
-		eventually(t, 10*time.Second, "both processes", func() bool {
+		// Until the exec'd process has replaced runc's init, ps shows it as
+		// runc:[2:INIT]: both rows must come to read "PID sleep".
+		eventually(t, 10*time.Second, "both processes running sleep", func() bool {
 			out = lines(dockerOK(t, "top", name, "-eo", "pid,comm"))
-			return len(out) == 3
+			if len(out) != 3 {
+				return false
+			}
+			for _, l := range out[1:] {
+				if f := strings.Fields(l); len(f) != 2 || f[1] != "sleep" {
+					return false
+				}
+			}
+			return true
 		})
 		if f := strings.Fields(out[0]); !slices.Equal(f, []string{"PID", "COMMAND"}) {
 			t.Fatalf("header %q", out[0])
-		}
-		for _, l := range out[1:] {
-			if f := strings.Fields(l); len(f) != 2 || f[1] != "sleep" {
-				t.Fatalf("row %q, want PID sleep", l)
-			}
 		}
 	}},
 	compatCase{"top CONTAINER -o comm (no PID column) fails", func(t *testing.T) {
