@@ -499,9 +499,13 @@ var _ = registerCompat("events",
 var _ = registerCompat("top-ps",
 	compatCase{"top CONTAINER aux: the host's ps, the container's processes only", func(t *testing.T) {
 		name := sleeper(t)
-		out := lines(dockerOK(t, "top", name, "aux"))
-		if len(out) != 2 || !strings.HasPrefix(out[0], "USER") || !strings.Contains(out[0], "%CPU") || !strings.Contains(out[1], "sleep 1000") {
-			t.Fatalf("top aux printed %q, want ps aux's header and the sleep alone", out)
+		var out []string
+		eventually(t, 10*time.Second, "top aux to show the sleep alone", func() bool {
+			out = lines(dockerOK(t, "top", name, "aux"))
+			return len(out) == 2 && strings.Contains(out[1], "sleep 1000")
+		})
+		if !strings.HasPrefix(out[0], "USER") || !strings.Contains(out[0], "%CPU") {
+			t.Fatalf("top aux printed %q, want ps aux's header", out)
 		}
 	}},
 	compatCase{"top CONTAINER -eo pid,comm", func(t *testing.T) {
