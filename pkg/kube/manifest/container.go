@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"strconv"
@@ -273,7 +274,7 @@ func seconds(d time.Duration) int32 {
 func notExpressible(d api.ContainerJSON, w warnings) {
 	h := d.HostConfig
 	for _, dev := range h.Devices {
-		w.addf("--device %s: Kubernetes gives pods host devices only through device plugins", dev.PathOnHost)
+		w.addf("--device %s: Kubernetes gives pods host devices only through device plugins", cmp.Or(dev.PathOnHost, dev.PathInContainer))
 	}
 	for _, u := range h.Ulimits {
 		w.addf("--ulimit %s=%d:%d: Kubernetes sets no rlimits", u.Name, u.Soft, u.Hard)
