@@ -29,7 +29,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard)
 	var o manifest.Options
 	var replicas int
-	fs.StringVar(&o.Type, "type", manifest.TypePod, "pod or deployment")
+	fs.StringVar(&o.Type, "type", "", "pod (the default) or deployment (the default with --by-service)")
 	fs.BoolVar(&o.Service, "service", false, "a Service even when no port is published")
 	fs.StringVar(&o.Name, "name", "", "the workload's name (default: the first container's)")
 	fs.IntVar(&replicas, "replicas", 0, "a Deployment's replicas")

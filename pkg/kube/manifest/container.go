@@ -24,6 +24,9 @@ const (
 // defaultShmSize is /dev/shm's size when --shm-size is not given.
 const defaultShmSize = 64 << 20
 
+// defaultNofile is RLIMIT_NOFILE in containerd's default spec (soft and hard).
+const defaultNofile = 1024
+
 // container is one lumper container as a pod's container.
 func container(d api.ContainerJSON, name string, vols *podVolumes, w warnings) corev1.Container {
 	cfg, h := d.Config, d.HostConfig
@@ -45,6 +48,9 @@ func container(d api.ContainerJSON, name string, vols *podVolumes, w warnings) c
 	}
 	for _, e := range cfg.Env {
 		k, v, _ := strings.Cut(e, "=")
+		if k == "HOSTNAME" && v == cfg.Hostname {
+			continue // lumper's, as the kubelet sets its own
+		}
 		c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: v})
 	}
 	c.Ports = ports(d, w)
@@ -277,6 +283,9 @@ func notExpressible(d api.ContainerJSON, w warnings) {
 		w.addf("--device %s: Kubernetes gives pods host devices only through device plugins", cmp.Or(dev.PathOnHost, dev.PathInContainer))
 	}
 	for _, u := range h.Ulimits {
+		if u.Name == "nofile" && u.Soft == defaultNofile && u.Hard == defaultNofile {
+			continue // containerd's default spec's, on every container
+		}
 		w.addf("--ulimit %s=%d:%d: Kubernetes sets no rlimits", u.Name, u.Soft, u.Hard)
 	}
 	if h.ShmSize > 0 && h.ShmSize != defaultShmSize {
@@ -291,8 +300,8 @@ func notExpressible(d api.ContainerJSON, w warnings) {
 	if h.AutoRemove {
 		w.addf("--rm: pods are removed by their controller, not when they exit")
 	}
-	if lc := h.LogConfig; lc.Type == "none" || len(lc.Config) > 0 {
-		w.addf("--log-driver/--log-opt: the kubelet keeps the logs (containerLogMaxSize, containerLogMaxFiles)")
+	if h.LogConfig.Type == "none" {
+		w.addf("--log-driver none: the kubelet always keeps a container's logs")
 	}
 }
 

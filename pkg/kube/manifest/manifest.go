@@ -128,13 +128,15 @@ func objects(docs []api.ContainerJSON, o Options, w warnings) ([]any, error) {
 	for _, svc := range order {
 		g, so := groups[svc], o
 		so.Name = ""
+		first := g[0]
 		if !strings.HasPrefix(svc, "\x00") {
-			so.Name = svc
+			// The service's container is named after it, as its workload.
+			so.Name, first.Name = svc, "/"+svc
 			if len(g) > 1 {
 				w.addf("service %s: %d containers become %d replicas of the first one's pod spec", svc, len(g), len(g))
 			}
 		}
-		out = append(out, workload(g[:1], so, int32(len(g)), w)...)
+		out = append(out, workload([]api.ContainerJSON{first}, so, int32(len(g)), w)...)
 	}
 	return out, nil
 }
