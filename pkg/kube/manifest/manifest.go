@@ -214,9 +214,14 @@ func service(base string, spec corev1.PodSpec, force bool) *corev1.Service {
 	if len(ports) == 0 && !force {
 		return nil
 	}
+	name := base
+	if name[0] < 'a' || name[0] > 'z' {
+		// A Service's name is a DNS-1035 label: it starts with a letter.
+		name = trimLabel("svc-"+name, 63, "-")
+	}
 	s := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: metav1.ObjectMeta{Name: base, Labels: map[string]string{AppLabel: base}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{AppLabel: base}},
 		Spec: corev1.ServiceSpec{
 			Selector: map[string]string{AppLabel: base},
 			Ports:    ports,

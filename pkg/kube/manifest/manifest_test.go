@@ -283,6 +283,9 @@ func TestDeploymentOfTwo(t *testing.T) {
 	if svc := objs[1].(*corev1.Service); svc.Spec.ClusterIP != corev1.ClusterIPNone || len(svc.Spec.Ports) != 0 || svc.Name != "db" {
 		t.Errorf("headless service: %+v", svc)
 	}
+	if objs, _ := generate(t, []api.ContainerJSON{db}, Options{Service: true, Name: "1db"}); objs[1].(*corev1.Service).Name != "svc-1db" {
+		t.Errorf("a Service's name starts with a letter: %q", objs[1].(*corev1.Service).Name)
+	}
 	if objs, _ := generate(t, []api.ContainerJSON{db}, Options{}); len(objs) != 1 {
 		t.Errorf("a Service without ports and without --service: %d objects", len(objs))
 	}
