@@ -135,7 +135,7 @@ lint: fmt vet arch tidy
 tidy:
 	$(GO) mod tidy -diff
 
-## arch: pkg/** without cobra or cmd/**, pkg/api and pkg/output without containerd, lumper-logger's closure as allowed
+## arch: pkg/** without cobra or cmd/**, pkg/api and pkg/output without containerd, lumper-logger's closure as allowed, k8s.io only in lumper-kube
 arch:
 	$(GO) test -count=1 ./test/arch/
 

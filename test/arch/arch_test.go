@@ -1,7 +1,8 @@
 // Package arch enforces the import rules of docs/ARCHITECTURE.md: it fails
 // when a package under pkg/ depends on cobra or on cmd/, when pkg/api or
 // pkg/output depend on containerd, or when lumper-logger's dependency
-// closure grows beyond its allowed list. `make lint` runs it, and so does
+// closure grows beyond its allowed list, when lumper links the Kubernetes
+// types (lumper-kube's) or lumper-kube containerd. `make lint` runs it, and so does
 // `go test ./...`.
 package arch
 
