@@ -182,6 +182,7 @@ func TestGenerateKube(t *testing.T) {
 	for _, want := range []string{
 		"container " + db + ": restart policy Never: a pod has one, the first container's (OnFailure)",
 		"restart policy OnFailure: a Deployment's pods always restart (Always)",
+		"deployment " + web + ": 2 replicas with host ports: at most one of them runs on each node",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)

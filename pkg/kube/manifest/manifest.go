@@ -162,6 +162,11 @@ func workload(docs []api.ContainerJSON, o Options, replicas int32, w warnings) [
 		if replicas == 0 {
 			replicas = 1
 		}
+		if replicas > 1 && slices.ContainsFunc(spec.Containers, func(c corev1.Container) bool {
+			return slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.HostPort != 0 })
+		}) {
+			w.addf("deployment %s: %d replicas with host ports: at most one of them runs on each node", base, replicas)
+		}
 		out = append(out, &appsv1.Deployment{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 			ObjectMeta: metav1.ObjectMeta{Name: base, Labels: meta.Labels},

@@ -272,6 +272,7 @@ func TestDeploymentOfTwo(t *testing.T) {
 		"container db: restart policy Never: a pod has one, the first container's (OnFailure)",
 		"container db: --network ci-net:",
 		"restart policy OnFailure: a Deployment's pods always restart (Always)",
+		"deployment ci-stack: 2 replicas with host ports: at most one of them runs on each node",
 	} {
 		if countPrefix(warns, want) != 1 {
 			t.Errorf("no warning %q in %q", want, warns)
@@ -322,7 +323,8 @@ func TestByComposeService(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("objects %q, want %q", names, want)
 	}
-	if countPrefix(warns, "service web: 2 containers become 2 replicas") != 1 || len(warns) != 1 {
+	if countPrefix(warns, "service web: 2 containers become 2 replicas") != 1 ||
+		countPrefix(warns, "deployment web: 2 replicas with host ports") != 1 || len(warns) != 2 {
 		t.Errorf("warnings: %q", warns)
 	}
 }
