@@ -132,8 +132,11 @@ func objects(docs []api.ContainerJSON, o Options, w warnings) ([]any, error) {
 		if !strings.HasPrefix(svc, "\x00") {
 			// The service's container is named after it, as its workload.
 			so.Name, first.Name = svc, "/"+svc
-			if len(g) > 1 {
+			switch {
+			case len(g) > 1 && o.Type == TypeDeployment:
 				w.addf("service %s: %d containers become %d replicas of the first one's pod spec", svc, len(g), len(g))
+			case len(g) > 1:
+				w.addf("service %s: %d containers, the Pod is the first one's (type deployment makes them replicas)", svc, len(g))
 			}
 		}
 		out = append(out, workload([]api.ContainerJSON{first}, so, int32(len(g)), w)...)

@@ -327,6 +327,10 @@ func TestByComposeService(t *testing.T) {
 		countPrefix(warns, "deployment web: 2 replicas with host ports") != 1 || len(warns) != 2 {
 		t.Errorf("warnings: %q", warns)
 	}
+	objs, warns = generate(t, docs, Options{ByService: true, Type: TypePod})
+	if len(objs) != 4 || countPrefix(warns, "service web: 2 containers, the Pod is the first one's") != 1 {
+		t.Errorf("pods by service: %d objects, warnings %q", len(objs), warns)
+	}
 }
 
 func TestErrors(t *testing.T) {
