@@ -59,6 +59,7 @@ var completions = map[string]completion{
 	"network rm": {kind: argNetwork}, "network inspect": {kind: argNetwork},
 	"network connect": {kind: argNetwork, firstOnly: true}, "network disconnect": {kind: argNetwork, firstOnly: true},
 	"volume rm": {kind: argVolume}, "volume inspect": {kind: argVolume},
+	"generate kube": {kind: argContainer},
 }
 
 // flagValues are the fixed values of flags, by flag name.
