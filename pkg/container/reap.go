@@ -141,6 +141,7 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 	if err != nil {
 		return nil, false, fmt.Errorf("deleting task of %s: %w", client.ShortID(ctr.ID()), err)
 	}
+	dropDeadGroupSocket(ctx, c, ctr)
 	return st, true, nil
 }
 

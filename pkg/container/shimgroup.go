@@ -31,10 +31,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	tasksapi "github.com/containerd/containerd/api/services/tasks/v1"
@@ -210,11 +212,36 @@ func sweepIdleGroupShims(ctx context.Context, c *client.Client) int {
 	return n
 }
 
+// dropDeadGroupSocket removes the socket path of ctr's shim group when no
+// shim listens on it any more. containerd 2.4's runc shim removes, when it
+// exits, the socket derived from its -id (the group's first container) and
+// the one named in an "address" file containerd no longer writes, so a group
+// shim leaves its socket path behind. Called after a task delete: one
+// connect, refused once the shim is gone. A shim still closing keeps its
+// path until the next rm, prune or start of the group removes it.
+func dropDeadGroupSocket(ctx context.Context, c *client.Client, ctr containerd.Container) {
+	info, err := ctr.Info(ctx, containerd.WithoutRefreshedMetadata)
+	g := info.Labels[client.LabelShimGroup]
+	if err != nil || g == "" {
+		return
+	}
+	sock := shimSocketPath(c, g)
+	conn, err := net.DialTimeout("unix", sock, 100*time.Millisecond)
+	if err == nil {
+		conn.Close()
+		return
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		_ = os.Remove(sock)
+	}
+}
+
 // newTask creates ctr's task. A grouped container may reach its group's
 // shim while the group's last task is being deleted: the shim shuts down
-// under the create ("ttrpc: closed", a refused connection). The create is
-// then tried once more, after that shim's socket is gone, which starts a
-// new shim for the group.
+// under the create ("ttrpc: closed", a refused connection), and while it
+// exits it removes its socket path, which a new shim of the group may have
+// taken already. The create is then tried again (at most newTaskAttempts
+// times, a little later each time), which starts a new shim for the group.
 func newTask(ctx context.Context, c *client.Client, ctr containerd.Container, creator cio.Creator, opts ...containerd.NewTaskOpts) (containerd.Task, error) {
 	task, err := ctr.NewTask(ctx, creator, opts...)
 	if err == nil || !shimGone(err) {
@@ -225,15 +252,18 @@ func newTask(ctx context.Context, c *client.Client, ctr containerd.Container, cr
 	if ierr != nil || g == "" {
 		return task, err
 	}
-	log.G(ctx).WithError(err).Debugf("shim group %s shut down under the create: once more", g)
-	sock := shimSocketPath(c, g)
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, serr := os.Lstat(sock); serr != nil || socketListener(sock) == 0 {
-			break
-		}
+	for attempt := 2; attempt <= newTaskAttempts && err != nil && shimGone(err); attempt++ {
+		log.G(ctx).WithError(err).Debugf("shim group %s shut down under the create: attempt %d", g, attempt)
+		// The shutting-down shim exits (and removes its socket path)
+		// within milliseconds.
+		time.Sleep(time.Duration(attempt-1) * 25 * time.Millisecond)
+		task, err = ctr.NewTask(ctx, creator, opts...)
 	}
-	return ctr.NewTask(ctx, creator, opts...)
+	return task, err
 }
+
+// newTaskAttempts bounds the creates of a task whose group shim went away.
+const newTaskAttempts = 4
 
 // shimGone tells the errors of a shim that went away under a call.
 func shimGone(err error) bool {

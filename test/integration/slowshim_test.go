@@ -5,6 +5,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,6 +158,7 @@ func (d slowDaemon) lumper(args ...string) result {
 		"LUMPER_ADDRESS="+d.address,
 		"LUMPER_NAMESPACE="+testNamespace,
 		"LUMPER_DATA_ROOT="+d.dataRoot,
+		"LUMPER_SHIM=group", // issue 17: one delete per task holds in a group
 	)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -348,8 +350,18 @@ func TestSlowShimOneDeletePerTask(t *testing.T) {
 			if n := d.deletes(id); n != 1 && !strings.Contains(tc.name, "killed") {
 				t.Fatalf("the shim received %d deletes of the task of %s, want exactly 1", n, id)
 			}
+			// lumper's default: each case's container is alone in shim
+			// group lumper-0, whose shim must go with it.
+			// group lumper-0, whose shim must go with it (containerd's
+			// group shim leaves its socket path; nothing may listen there).
 			if sock := shimSocketFor(d.address, testNamespace, id); fileExists(sock) {
 				t.Fatalf("shim socket %s left", sock)
+			}
+			if sock := shimSocketFor(d.address, testNamespace, "lumper-0"); fileExists(sock) {
+				if conn, err := net.Dial("unix", sock); err == nil {
+					conn.Close()
+					t.Fatalf("a shim still listens on group socket %s", sock)
+				}
 			}
 			if tc.name == "exit" {
 				if st := d.lumper("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name); strings.TrimSpace(st.stdout) != "exited 137" {
