@@ -45,7 +45,7 @@ func TestShimGone(t *testing.T) {
 	for msg, want := range map[string]bool{
 		"failed to create shim task: ttrpc: closed": true,
 		"failed to start shim: start failed: failed to create TTRPC connection: dial unix /run/containerd/s/x: connect: connection refused": true,
-		"OCI runtime create failed: exec: \"nope\": executable file not found in $PATH": false,
+		"OCI runtime create failed: exec: \"nope\": executable file not found in $PATH":                                                     false,
 	} {
 		if got := shimGone(errors.New(msg)); got != want {
 			t.Errorf("shimGone(%q) = %v, want %v", msg, got, want)
