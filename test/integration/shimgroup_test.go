@@ -151,6 +151,11 @@ func TestShimGroupShared(t *testing.T) {
 	// leaves the others running in the same shim.
 	aID := g.inspect(t, "a", "{{.Id}}")
 	g.ok(t, "rm", "-f", "a")
+	// Nor do the orphan-shim sweeps of rm and container prune end a group
+	// shim that still serves live containers.
+	g.ok(t, "run", "--name", "done", "busybox", "true")
+	g.ok(t, "rm", "done")
+	g.ok(t, "container", "prune", "-f")
 	for _, n := range []string{"b", "c"} {
 		if st := g.inspect(t, n, "{{.State.Status}}"); st != "running" {
 			t.Fatalf("%s is %s after rm -f a", n, st)
