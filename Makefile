@@ -149,6 +149,7 @@ vet:
 ## bench: lumper against ctr, side by side (see bench/RESULTS.md)
 bench: build containerd
 	bench/run.sh
+	bench/shimgroup.sh
 
 bench-smoke: build containerd
 	BENCH_RUNS=1 bench/run.sh

@@ -110,7 +110,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		return networkFailed(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
 	trace("network attached")
-	task, err := ctr.NewTask(ctx, cio.NewCreator(streams...))
+	task, err := newTask(ctx, c, ctr, cio.NewCreator(streams...))
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
@@ -190,7 +190,7 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 	if err := attachNetwork(ctx, c, ctr); err != nil {
 		return networkFailed(ctx, c, ctr, removeOnFailure, err)
 	}
-	task, err := ctr.NewTask(ctx, creator)
+	task, err := newTask(ctx, c, ctr, creator)
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
@@ -293,6 +293,7 @@ func markStarted(ctx context.Context, ctr containerd.Container) {
 		client.LabelOOMKilled:  "",
 		// A new logger captures this task's output.
 		client.LabelLogsLostSince: "",
+		client.LabelExitReason:    "",
 	})
 	if err != nil {
 		log.G(ctx).WithError(err).Warn("recording start time")

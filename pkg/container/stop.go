@@ -202,7 +202,7 @@ func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Conta
 	}
 	// A shim whose delete was interrupted (its caller died) is unknown to
 	// containerd now: end it, then drop the delete lock.
-	endOrphanShim(ctx, c, ctr.ID())
+	endContainerShim(ctx, c, ctr.ID(), labels)
 	removeDeleteLock(c, ctr.ID())
 	if err := os.RemoveAll(ContainerDir(c, ctr.ID())); err != nil {
 		return fmt.Errorf("removing logs of %s: %w", ctr.ID(), err)

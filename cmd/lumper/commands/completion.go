@@ -78,6 +78,7 @@ var flagValues = map[string][]string{
 	"ipc":         {"private", "shareable", "none", "host", "container:"},
 	"userns":      {"host"},
 	"ulimit":      {"nofile=", "nproc=", "core=", "memlock=", "stack="},
+	"shim":        {"group", "isolated"},
 }
 
 // keyEqualsFlags complete KEY= then the value, with no space after KEY=;
