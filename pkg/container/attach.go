@@ -5,9 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
+	"github.com/containerd/console"
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
+	"golang.org/x/sys/unix"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -17,20 +23,29 @@ import (
 // AttachRunningOptions configure Attach.
 type AttachRunningOptions struct {
 	// SigProxy forwards the signals lumper receives to the container's
-	// main process (Docker's --sig-proxy, on by default); the attach then
-	// ends only when the container does.
+	// main process (Docker's --sig-proxy, on by default) when it has no
+	// TTY; the attach then ends only when the container does.
 	SigProxy bool
+	// Stdin is copied to the container's stdin when it was created with -i
+	// (nil: --no-stdin). With a TTY it is watched for DetachKeys.
+	Stdin io.Reader
+	// DetachKeys end the attach and leave the container running (TTY
+	// containers, as in Docker); nil means none.
+	DetachKeys []byte
+	// Console is the user's terminal, for a TTY container: raw mode and
+	// size forwarding while attached. Nil without a terminal.
+	Console console.Console
 }
 
-// Attach follows the output of the running container ref from now on, as
-// `docker attach` shows it: a container's output always goes to its log
-// (written by lumper-logger beside the shim for a detached container, by the
-// foreground lumper for an attached one), so Attach follows that log like
-// `logs -f --tail 0`, stdout to stdout and stderr to stderr, until the
-// container exits, and returns its exit status (a StatusError when it is
-// not 0). No input is forwarded: a detached container has no stdin (its
-// output goes to the logger, its stdin is /dev/null), and that of a
-// foreground one belongs to the lumper that runs it.
+// Attach attaches to the running container ref, as `docker attach` does: its
+// output always goes to its log (written by lumper-logger beside the shim for
+// a detached container, by the foreground lumper for an attached one), so
+// Attach follows that log like `logs -f --tail 0`, stdout to stdout and
+// stderr to stderr. Input goes to the stdin FIFO of a container started
+// detached with -i (see attach_stdin.go); the end of o.Stdin does not close
+// the container's stdin. Attach returns when the container exits, with its
+// exit status (a StatusError when it is not 0), or ErrDetached when the user
+// typed the detach keys; a signal with SigProxy off detaches silently.
 func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOptions, stdout, stderr io.Writer) error {
 	rec, ctr, err := load(ctx, c, ref)
 	if err != nil {
@@ -47,16 +62,62 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 	if status == containerd.Paused || status == containerd.Pausing {
 		return api.Invalidf("cannot attach to container %s: it is paused (unpause it first)", ref)
 	}
+	tty := rec.Labels[client.LabelTTY] == "true"
+	var fifo *os.File
+	if o.Stdin != nil && rec.Labels[client.LabelOpenStdin] == "true" {
+		if fifo, err = openStdinForWriting(StdinPath(c, rec.ID)); err != nil {
+			// Started before lumper kept stdin, by the restart monitor,
+			// or in the foreground: the output is still there.
+			log.G(ctx).WithError(err).Warnf("container %s has no stdin to attach to", ref)
+		} else {
+			defer fifo.Close()
+		}
+	}
 	follow := ctx
-	if o.SigProxy {
+	if o.SigProxy && !tty {
 		// The signal is the container's to act on: lumper ends with it, so
 		// the follow outlives the cancellation a SIGINT brings.
 		follow = context.WithoutCancel(ctx)
 		stop := forwardSignals(follow, task, false, nil)
 		defer stop()
 	}
-	err = Logs(follow, c, rec.ID, logs.ReadOptions{Follow: true, Tail: 0}, stdout, stderr)
-	if ctx.Err() != nil && !o.SigProxy {
+	if tty && o.Console != nil {
+		if fifo != nil {
+			if err := o.Console.SetRaw(); err != nil {
+				return fmt.Errorf("setting terminal to raw mode: %w", err)
+			}
+			defer o.Console.Reset()
+		}
+		stop := followSize(follow, task, o.Console)
+		defer stop()
+	}
+	follow, detach := context.WithCancel(follow)
+	defer detach()
+	detached := make(chan struct{})
+	ro := logs.ReadOptions{Follow: true, Tail: 0}
+	if fifo != nil {
+		in := o.Stdin
+		if tty {
+			in = newEscapeReader(in, o.DetachKeys)
+		}
+		// Input only once the log is followed: its reply must be seen.
+		ro.Following = func() {
+			go func() {
+				_, err := io.Copy(fifo, in)
+				if errors.Is(err, ErrDetached) {
+					close(detached)
+					detach()
+				}
+			}()
+		}
+	}
+	err = Logs(follow, c, rec.ID, ro, stdout, stderr)
+	select {
+	case <-detached:
+		return ErrDetached
+	default:
+	}
+	if ctx.Err() != nil && follow.Err() != nil {
 		return nil // detached by a signal: the container runs on
 	}
 	if err != nil {
@@ -73,4 +134,53 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 		return &api.StatusError{Code: code}
 	}
 	return nil
+}
+
+// openStdinForWriting opens a container's stdin FIFO for writing. It fails
+// (ENXIO) rather than waits when nothing holds the FIFO for reading: no
+// logger keeps it, so no task of this start reads it.
+func openStdinForWriting(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	// Writes wait for the container to read, as a pipe's do.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// followSize sets the container's terminal to the size of the user's, then
+// follows its changes (SIGWINCH) until the returned func is called. As
+// Docker does, it first sets a size one larger, so that a program already
+// drawn for this size (a shell's prompt) redraws on a second attach.
+func followSize(ctx context.Context, task containerd.Task, con console.Console) func() {
+	resize := func(extra uint32) {
+		if ws, err := con.Size(); err == nil {
+			if err := task.Resize(ctx, uint32(ws.Width)+extra, uint32(ws.Height)+extra); err != nil {
+				log.G(ctx).WithError(err).Debug("resizing terminal")
+			}
+		}
+	}
+	resize(1)
+	resize(0)
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGWINCH)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigc:
+				resize(0)
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigc)
+		close(done)
+	}
 }

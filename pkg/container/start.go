@@ -190,8 +190,21 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 	if err := attachNetwork(ctx, c, ctr); err != nil {
 		return networkFailed(ctx, c, ctr, removeOnFailure, err)
 	}
+	stdin, err := detachedStdin(ctx, c, ctr, tty, logURI) // nil without -i
+	if err != nil {
+		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
+	}
+	if stdin != nil {
+		creator = stdin.creator
+	}
 	task, err := newTask(ctx, c, ctr, creator)
 	if err != nil {
+		stdin.abort(ctx)
+		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
+	}
+	if err := stdin.started(task.Pid()); err != nil {
+		_, _, _ = deleteTask(ctx, c, ctr, task, nil, containerd.WithProcessKill)
+		stdin.abort(ctx)
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
 	if err := task.Start(ctx); err != nil {

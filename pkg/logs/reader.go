@@ -31,6 +31,10 @@ type ReadOptions struct {
 	// Done, when closed during Follow, makes Read print what is left in the
 	// log and return nil.
 	Done <-chan struct{}
+	// Following, if set, is called once when Follow starts waiting for new
+	// records: anything written from then on will be read (attach sends
+	// input only then, so the reply is not missed).
+	Following func()
 }
 
 const (
@@ -100,6 +104,9 @@ func Read(ctx context.Context, path string, opts ReadOptions, stdout, stderr io.
 	}
 	if !opts.Follow {
 		return nil
+	}
+	if opts.Following != nil {
+		opts.Following()
 	}
 	// Keep only the current file open: a rotated file that the writer
 	// deletes must not stay allocated while following.
