@@ -262,6 +262,10 @@ type logger struct {
 	sigR    int // read end of the self-pipe signal handlers write to
 	pidfd   int // -1 until the init process is known
 	stdinFd int // the --stdin FIFO, held while the init runs; -1 if none
+	// goneAt is when the init exited, for --fifo-io: the shim copies the
+	// last output into the FIFOs after that, so the exit is handled at their
+	// EOF (or exitWait later).
+	goneAt time.Time
 	exited  bool
 	writeOK bool // false after a failed write, until one succeeds
 
@@ -343,7 +347,7 @@ func (l *logger) run() error {
 			}
 		}
 		pfds = append(pfds, unix.PollFd{Fd: int32(l.sigR), Events: unix.POLLIN})
-		if l.pidfd >= 0 {
+		if l.pidfd >= 0 && l.goneAt.IsZero() {
 			pfds = append(pfds, unix.PollFd{Fd: int32(l.pidfd), Events: unix.POLLIN})
 		}
 		timeout := -1
@@ -355,6 +359,12 @@ func (l *logger) run() error {
 		}
 		if l.fds[0] < 0 && l.waitsForPid() {
 			timeout = min(timeout, int(pidPollInterval/time.Millisecond))
+		}
+		if !l.goneAt.IsZero() && !l.exited {
+			wait := max(0, int(time.Until(l.goneAt.Add(exitWait))/time.Millisecond)+1)
+			if timeout < 0 || wait < timeout {
+				timeout = wait
+			}
 		}
 		if !l.nextProbe.IsZero() {
 			wait := max(0, int(time.Until(l.nextProbe)/time.Millisecond)+1)
@@ -373,7 +383,11 @@ func (l *logger) run() error {
 			case l.sigR:
 				return l.finish()
 			case l.pidfd:
-				l.initExited()
+				if l.cfg.fifoIO && (l.fds[0] >= 0 || l.fds[1] >= 0) {
+					l.goneAt = time.Now()
+				} else {
+					l.initExited()
+				}
 			default:
 				for i, fd := range l.fds {
 					if fd == int(pfd.Fd) {
@@ -384,6 +398,9 @@ func (l *logger) run() error {
 		}
 		if !l.exited && l.pidfd < 0 {
 			l.checkPidFile()
+		}
+		if !l.goneAt.IsZero() && !l.exited && ((l.fds[0] < 0 && l.fds[1] < 0) || time.Since(l.goneAt) >= exitWait) {
+			l.initExited()
 		}
 		if l.fds[0] < 0 {
 			// EOF on stdout: the task is deleted, or a TTY container

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/containerd/console"
 	containerd "github.com/containerd/containerd/v2/client"
@@ -111,7 +112,7 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 			}()
 		}
 	}
-	err = Logs(follow, c, rec.ID, ro, stdout, stderr)
+	err = followLog(follow, c, rec.ID, ro, stdout, stderr)
 	select {
 	case <-detached:
 		return ErrDetached
@@ -135,6 +136,46 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 	}
 	return nil
 }
+
+// followLog is Logs -f for attach: once the task has exited it also waits
+// (at most loggerEndWait) for the logger to end, so that the container's
+// last output, which the logger writes after the exit, is shown.
+func followLog(ctx context.Context, c *client.Client, id string, ro logs.ReadOptions, stdout, stderr io.Writer) error {
+	rec, err := c.Container(ctx, id)
+	if err != nil {
+		return err
+	}
+	if rec.Labels[client.LabelLogDriver] == LogDriverNone {
+		return api.Invalidf("cannot attach to container %s: it was created with --log-driver none, and attach reads its log", id)
+	}
+	path := rec.Labels[client.LabelLogPath]
+	if path == "" {
+		path = LogPath(c, id)
+	}
+	done := make(chan struct{})
+	ro.Done = done
+	go func() {
+		defer close(done)
+		waitForExit(ctx, c, id)
+		deadline := time.Now().Add(loggerEndWait)
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			if _, err := os.Stat(logs.LoggerPidPath(path)); err != nil {
+				return
+			}
+			if lost, _ := logs.LoggerLost(path); lost {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	if err := logs.Read(ctx, path, ro, stdout, stderr); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("reading the output of %s: %w", id, err)
+	}
+	return nil
+}
+
+// loggerEndWait bounds attach's wait for the logger after the exit.
+const loggerEndWait = 5 * time.Second
 
 // openStdinForWriting opens a container's stdin FIFO for writing. It fails
 // (ENXIO) rather than waits when nothing holds the FIFO for reading: no
