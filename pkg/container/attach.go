@@ -36,6 +36,9 @@ type AttachRunningOptions struct {
 	// Console is the user's terminal, for a TTY container: raw mode and
 	// size forwarding while attached. Nil without a terminal.
 	Console console.Console
+	// Since shows the output written from then on (start -a: from before
+	// the start); zero means from now.
+	Since time.Time
 }
 
 // Attach attaches to the running container ref, as `docker attach` does: its
@@ -54,10 +57,14 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 	}
 	task, status, err := runningTask(ctx, ctr, ref)
 	var inv *api.InvalidArgument
-	if errors.As(err, &inv) {
+	switch {
+	case errors.As(err, &inv) && !o.Since.IsZero():
+		// start -a of a container that has already exited: its output
+		// since the start, and its status.
+		task, err = nil, nil
+	case errors.As(err, &inv):
 		return api.Invalidf("cannot attach to container %s: it is not running (start it first)", ref)
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	if status == containerd.Paused || status == containerd.Pausing {
@@ -65,7 +72,7 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 	}
 	tty := rec.Labels[client.LabelTTY] == "true"
 	var fifo *os.File
-	if o.Stdin != nil && rec.Labels[client.LabelOpenStdin] == "true" {
+	if task != nil && o.Stdin != nil && rec.Labels[client.LabelOpenStdin] == "true" {
 		if fifo, err = openStdinForWriting(StdinPath(c, rec.ID)); err != nil {
 			// Started before lumper kept stdin, by the restart monitor,
 			// or in the foreground: the output is still there.
@@ -75,14 +82,14 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 		}
 	}
 	follow := ctx
-	if o.SigProxy && !tty {
+	if task != nil && o.SigProxy && !tty {
 		// The signal is the container's to act on: lumper ends with it, so
 		// the follow outlives the cancellation a SIGINT brings.
 		follow = context.WithoutCancel(ctx)
 		stop := forwardSignals(follow, task, false, nil)
 		defer stop()
 	}
-	if tty && o.Console != nil {
+	if task != nil && tty && o.Console != nil {
 		if fifo != nil {
 			if err := o.Console.SetRaw(); err != nil {
 				return fmt.Errorf("setting terminal to raw mode: %w", err)
@@ -96,6 +103,9 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 	defer detach()
 	detached := make(chan struct{})
 	ro := logs.ReadOptions{Follow: true, Tail: 0}
+	if !o.Since.IsZero() {
+		ro.Tail, ro.Since = -1, o.Since
+	}
 	if fifo != nil {
 		in := o.Stdin
 		if tty {

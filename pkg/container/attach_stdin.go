@@ -211,3 +211,29 @@ func (p *pathIO) Config() cio.Config { return p.cfg }
 func (p *pathIO) Cancel()            {}
 func (p *pathIO) Wait()              {}
 func (p *pathIO) Close() error       { return nil }
+
+// keepsStdin reports whether a container's detached starts give it a stdin
+// FIFO: created with -i, and with a log that attach can follow.
+func keepsStdin(labels map[string]string) bool {
+	return labels[client.LabelOpenStdin] == "true" && labels[client.LabelLogDriver] != LogDriverNone
+}
+
+// startAttached is `start -a [-i]` of a container created with -i: started
+// detached (its stdin is the FIFO, kept open), then attached as by `attach`
+// from just before the start, so that, as with Docker, its stdin outlives
+// the end of lumper's input and the detach keys leave it running (exit 0).
+func startAttached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions, o StartOptions) error {
+	since := time.Now()
+	if err := StartDetached(ctx, c, ctr, tty, lo, false); err != nil {
+		return err
+	}
+	ao := AttachRunningOptions{SigProxy: true, Stdin: o.Stdio.In, Console: o.Console, DetachKeys: o.DetachKeys, Since: since}
+	if ao.DetachKeys == nil {
+		ao.DetachKeys, _ = ParseDetachKeys(DefaultDetachKeys)
+	}
+	err := Attach(ctx, c, ctr.ID(), ao, o.Stdio.Out, o.Stdio.Err)
+	if errors.Is(err, ErrDetached) {
+		return nil
+	}
+	return err
+}

@@ -181,6 +181,12 @@ func TestAttachStdinCreateStart(t *testing.T) {
 // cols; it returns the terminal's master (keys go in, the screen comes out).
 func ptyAttach(t *testing.T, rows, cols uint16, args ...string) (master console.Console, screen func() string, cmd *exec.Cmd) {
 	t.Helper()
+	return ptyLumper(t, rows, cols, append([]string{"attach"}, args...)...)
+}
+
+// ptyLumper runs `lumper ARGS...` on a new pseudo-terminal (see ptyAttach).
+func ptyLumper(t *testing.T, rows, cols uint16, args ...string) (master console.Console, screen func() string, cmd *exec.Cmd) {
+	t.Helper()
 	pty, slavePath, err := console.NewPty()
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +200,7 @@ func ptyAttach(t *testing.T, rows, cols uint16, args ...string) (master console.
 		t.Fatal(err)
 	}
 	defer slave.Close()
-	cmd = lumperCmd(append([]string{"attach"}, args...)...)
+	cmd = lumperCmd(args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
@@ -262,4 +268,49 @@ func TestAttachTTYDetachKeys(t *testing.T) {
 		t.Fatalf("attach exited %d, want the shell's 7; screen %q", code, screen())
 	}
 	eventually(t, 10*time.Second, "the stdin FIFO to be closed by all", func() bool { return fifoHolders(stdinFIFO(id)) == 0 })
+}
+
+func TestAttachStartInteractive(t *testing.T) {
+	t.Parallel()
+	name := uniqueName(t)
+	lumper(t, "create", "-i", "--name", name, "busybox", "sh", "-c", echoLoop)
+	rmOnCleanup(t, name)
+	// start -ai of a -i container writes to its stdin FIFO; the exit
+	// status is start's.
+	r := lumperStdin([]byte("a\nquit\n"), "start", "-ai", name)
+	if r.code != 5 || r.stdout != "got a\ngot quit\n" {
+		t.Fatalf("start -ai: %s", r)
+	}
+	// A container that is over before the attach: its output since the
+	// start, and its status.
+	quick := name + "-quick"
+	lumper(t, "create", "-i", "--name", quick, "busybox", "sh", "-c", "echo hi; exit 4")
+	rmOnCleanup(t, quick)
+	if r := lumperRun("start", "-a", quick); r.code != 4 || r.stdout != "hi\n" {
+		t.Fatalf("start -a of a quick container: %s", r)
+	}
+	if r := lumperRun("start", "-a", quick); r.code != 4 || r.stdout != "hi\n" {
+		t.Fatalf("second start -a shows only the new run's output: %s", r)
+	}
+
+	// With a TTY, start -ai detaches on the keys with exit 0 and no
+	// message, as Docker's start; the shell runs on for a later attach.
+	shell := name + "-tty"
+	lumper(t, "create", "-it", "--name", shell, "busybox", "sh")
+	rmOnCleanup(t, shell)
+	m, screen, cmd := ptyLumper(t, 24, 80, "start", "-ai", "--detach-keys", "ctrl-a", shell)
+	eventually(t, 10*time.Second, "the shell to answer", func() bool {
+		m.Write([]byte("echo v-$((6*7))\r"))
+		time.Sleep(200 * time.Millisecond)
+		return strings.Contains(screen(), "v-42")
+	})
+	m.Write([]byte{1})
+	if code := exitCodeOf(t, cmd); code != 0 || strings.Contains(screen(), "escape") {
+		t.Fatalf("start -ai exited %d after the detach keys, want 0 and no message: %q", code, screen())
+	}
+	m, screen, cmd = ptyAttach(t, 24, 80, shell)
+	m.Write([]byte("exit 3\r"))
+	if code := exitCodeOf(t, cmd); code != 3 {
+		t.Fatalf("attach after start -ai exited %d, want 3; screen %q", code, screen())
+	}
 }
