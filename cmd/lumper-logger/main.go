@@ -265,7 +265,7 @@ type logger struct {
 	// goneAt is when the init exited, for --fifo-io: the shim copies the
 	// last output into the FIFOs after that, so the exit is handled at their
 	// EOF (or exitWait later).
-	goneAt time.Time
+	goneAt  time.Time
 	exited  bool
 	writeOK bool // false after a failed write, until one succeeds
 

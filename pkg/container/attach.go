@@ -141,11 +141,34 @@ func Attach(ctx context.Context, c *client.Client, ref string, o AttachRunningOp
 		}
 		return fmt.Errorf("reading the exit status of %s: %w", ref, err)
 	}
+	awaitReaped(follow, ctr)
 	if code != 0 {
 		return &api.StatusError{Code: code}
 	}
 	return nil
 }
+
+// awaitReaped waits (at most reapWait) until the reaper has deleted the
+// exited task and released its network (it does so after the delete, out
+// of the delete lock), so that a `start` right after attach does not race
+// it: the release would take the new task's network namespace.
+func awaitReaped(ctx context.Context, ctr containerd.Container) {
+	deadline := time.Now().Add(reapWait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		task, err := ctr.Task(ctx, nil)
+		if err == nil {
+			if st, err := task.Status(ctx); err == nil && st.Status == containerd.Running {
+				return // a new task (the restart monitor's)
+			}
+		} else if labels, err := ctr.Labels(ctx); err != nil || labels[client.LabelNetNS] == "" {
+			return // deleted and released (or the container removed)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// reapWait bounds attach's wait for the reaper.
+const reapWait = 10 * time.Second
 
 // followLog is Logs -f for attach: once the task has exited it also waits
 // (at most loggerEndWait) for the logger to end, so that the container's

@@ -247,9 +247,9 @@ func TestAttachTTYDetachKeys(t *testing.T) {
 	if code := exitCodeOf(t, cmd); code != 1 {
 		t.Fatalf("attach exited %d after the detach keys, want 1 (Docker's)", code)
 	}
-	if !strings.Contains(screen(), "read escape sequence") {
-		t.Fatalf("no Docker message after detaching: %q", screen())
-	}
+	eventually(t, 5*time.Second, `Docker's "read escape sequence" after detaching`, func() bool {
+		return strings.Contains(screen(), "read escape sequence")
+	})
 	if st := lumper(t, "inspect", "-f", "{{.State.Running}}", name); st != "true\n" {
 		t.Fatalf("container running %q after detaching", st)
 	}
