@@ -396,7 +396,7 @@ func (l *logger) run() error {
 				}
 			}
 		}
-		if !l.exited && l.pidfd < 0 {
+		if !l.exited && l.pidfd < 0 && l.goneAt.IsZero() {
 			l.checkPidFile()
 		}
 		if !l.goneAt.IsZero() && !l.exited && ((l.fds[0] < 0 && l.fds[1] < 0) || time.Since(l.goneAt) >= exitWait) {
@@ -422,7 +422,7 @@ func (l *logger) run() error {
 // which lumper writes after the task exists (--fifo-io): the container may
 // have ended, and the shim's copy with it, before that.
 func (l *logger) waitsForPid() bool {
-	return l.cfg.fifoIO && !l.exited && l.pidfd < 0
+	return l.cfg.fifoIO && !l.exited && l.pidfd < 0 && l.goneAt.IsZero()
 }
 
 // readPipe copies what is available in pipe i to its stream, in at most
@@ -492,6 +492,10 @@ func (l *logger) checkPidFile() {
 	fd, err := unix.PidfdOpen(pid, 0) // close-on-exec
 	if err != nil {
 		// Already exited and reaped.
+		if l.cfg.fifoIO && (l.fds[0] >= 0 || l.fds[1] >= 0) {
+			l.goneAt = time.Now() // its last output may still be on the way
+			return
+		}
 		l.initExited()
 		return
 	}
