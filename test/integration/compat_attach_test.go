@@ -36,7 +36,10 @@ var _ = registerCompat("attach-stdin",
 		dockerOK(t, "create", "-i", "--name", name, "busybox")
 		rmOnCleanup(t, name)
 		wantEqual(t, "OpenStdin with -i", dockerOK(t, "inspect", "-f", "{{.Config.OpenStdin}}", name), "true\n")
-		wantEqual(t, "OpenStdin without", dockerOK(t, "inspect", "-f", "{{.Config.OpenStdin}}", fixture(t, compatExited)), "false\n")
+		plain := name + "-plain"
+		dockerOK(t, "create", "--name", plain, "busybox")
+		rmOnCleanup(t, plain)
+		wantEqual(t, "OpenStdin without", dockerOK(t, "inspect", "-f", "{{.Config.OpenStdin}}", plain), "false\n")
 	}},
 	compatCase{"attach --no-stdin: the container's input is not touched", func(t *testing.T) {
 		name := uniqueName(t)
