@@ -108,6 +108,10 @@ const (
 	pidPollInterval = 100 * time.Millisecond
 	// exitWait bounds the wait for the container's exit after EOF on stdout.
 	exitWait = 5 * time.Second
+	// fifoPidWait bounds a --fifo-io logger's wait for the pid file: lumper
+	// writes it right after creating the task, so none by then means that
+	// lumper died before (the task, if any, is reaped by the next start).
+	fifoPidWait = 2 * time.Minute
 	// drainTimeout bounds the final reads, in case some process outside
 	// the container's pid namespace keeps writing.
 	drainTimeout = 5 * time.Second
@@ -334,6 +338,7 @@ func (l *logger) run() error {
 	unix.Close(fdReady)
 
 	l.checkPidFile()
+	readyAt := time.Now()
 	var eofAt time.Time // when stdout reached EOF
 	pfds := make([]unix.PollFd, 0, 4)
 	for {
@@ -398,6 +403,10 @@ func (l *logger) run() error {
 		}
 		if !l.exited && l.pidfd < 0 && l.goneAt.IsZero() {
 			l.checkPidFile()
+			if l.waitsForPid() && time.Since(readyAt) > fifoPidWait {
+				fmt.Fprintf(os.Stderr, "lumper-logger: no init pid in %s after %s: giving up\n", l.cfg.pidFile, fifoPidWait)
+				return l.finish()
+			}
 		}
 		if !l.goneAt.IsZero() && !l.exited && ((l.fds[0] < 0 && l.fds[1] < 0) || time.Since(l.goneAt) >= exitWait) {
 			l.initExited()
