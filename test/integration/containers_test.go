@@ -193,8 +193,10 @@ func assertGone(t *testing.T, id, name string) {
 	if _, err := os.Stat(env.dataRoot + "/" + testNamespace + "/containers/" + id); !os.IsNotExist(err) {
 		t.Fatalf("container directory still there: %v", err)
 	}
-	if lock := env.dataRoot + "/" + testNamespace + "/locks/" + id + ".delete"; fileExists(lock) {
-		t.Fatalf("delete lock %s still there", lock)
+	for _, lock := range []string{".delete", ".start"} {
+		if lock := env.dataRoot + "/" + testNamespace + "/locks/" + id + lock; fileExists(lock) {
+			t.Fatalf("lock %s still there", lock)
+		}
 	}
 }
 
