@@ -125,10 +125,8 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 	cur, err := currentTask(ctx, ctr, task)
 	if err != nil || !cur {
 		log.G(ctx).WithField("waited", time.Since(start)).Debug("task deleted by another lumper meanwhile")
-		if err == nil && removedMeanwhile(ctx, c, ctr) {
-			// An rm removed the container, and its lock files, while this
-			// lumper waited: taking the lock made the file again.
-			removeDeleteLock(c, ctr.ID())
+		if err == nil {
+			removedMeanwhile(ctx, c, ctr) // drops the lock files if rm ran
 		}
 		return nil, false, err
 	}
