@@ -195,11 +195,6 @@ func (r *reader) readInitial(files []*os.File) error {
 		v.bases = append(v.bases, v.size)
 		v.size += st.Size()
 	}
-	if r.opts.Tail < 0 && !r.opts.Follow && mapLogs {
-		if ok, err := r.readParallel(v); ok {
-			return err
-		}
-	}
 	var start int64
 	if r.opts.Tail >= 0 {
 		var err error
@@ -391,7 +386,7 @@ func (r *reader) process() error {
 		lo += nl + 1
 		r.junk = false
 	}
-	if r.plain() {
+	if plainCopy && r.plain() {
 		lo = r.copyPlain(buf, lo)
 	}
 	var rec record
@@ -443,6 +438,9 @@ func (r *reader) process() error {
 	}
 	return nil
 }
+
+// plainCopy turns copyPlain on; tests compare it with the record path.
+var plainCopy = true
 
 // plain reports whether every record is printed as it is: no tail being
 // skipped, no time filter, no timestamps.
@@ -620,10 +618,6 @@ type outBuf struct {
 	w   io.Writer
 	buf []byte
 	err error
-	// handoff, when set, takes the full buffer at a flush instead of w
-	// (which then only gets writes larger than the buffer), and returns an
-	// empty one.
-	handoff func([]byte) []byte
 }
 
 func (o *outBuf) write(b []byte) {
@@ -650,10 +644,6 @@ func (o *outBuf) writeByte(c byte) {
 
 func (o *outBuf) flush() error {
 	if o == nil {
-		return nil
-	}
-	if len(o.buf) > 0 && o.err == nil && o.handoff != nil {
-		o.buf = o.handoff(o.buf)
 		return nil
 	}
 	if len(o.buf) > 0 && o.err == nil {

@@ -34,8 +34,7 @@ func (w orderWriter) Write(p []byte) (int, error) {
 // writeMixedLog writes a log rotated into path.2, path.1 and path: stdout
 // and stderr records, full and partial (long lines split), short and long
 // lines, records with a short timestamp (not the writer's fixed width),
-// junk lines (one longer than a chunk boundary's scan) and an unterminated
-// last line.
+// junk lines (one longer than 64 KiB) and an unterminated last line.
 func writeMixedLog(t *testing.T, dir string) string {
 	t.Helper()
 	path := filepath.Join(dir, "container.log")
@@ -60,7 +59,7 @@ func writeMixedLog(t *testing.T, dir string) string {
 			case k < 99:
 				b.WriteString("garbage that is no record\n")
 			default:
-				b.WriteString(strings.Repeat("j", boundaryScan+1000) + "\n")
+				b.WriteString(strings.Repeat("j", 65<<10) + "\n")
 			}
 		}
 		if name == path {
@@ -73,18 +72,17 @@ func writeMixedLog(t *testing.T, dir string) string {
 	return path
 }
 
-// A log read in parallel chunks prints the same bytes, in the same order
-// across the two streams, as the serial reader, to two writers, to one, and
-// to stdout alone; and so does a read of small chunks that are too small to
-// map.
-func TestParallelReadMatchesSerial(t *testing.T) {
+// copyPlain prints the same bytes, in the same order across the two
+// streams, as the record-by-record path, to two writers, to one, and to
+// stdout alone, whatever the mapping window (records cut at its end).
+func TestPlainCopyMatchesRecordPath(t *testing.T) {
 	path := writeMixedLog(t, t.TempDir())
-	defer func(c, m int64) { parallelChunk, parallelMin, parallelRead = c, m, true }(parallelChunk, parallelMin)
-	read := func(parallel bool, chunk int64, mode string) []string {
+	defer func(w int64) { mapWindow, plainCopy = w, true }(mapWindow)
+	read := func(plain bool, mode string) []string {
 		t.Helper()
-		parallelRead, parallelChunk, parallelMin = parallel, chunk, 2*chunk
+		plainCopy = plain
 		l := &orderLog{}
-		var stdout, stderr orderWriter = orderWriter{l, "1"}, orderWriter{l, "2"}
+		stdout, stderr := orderWriter{l, "1"}, orderWriter{l, "2"}
 		var err error
 		switch mode {
 		case "two writers":
@@ -101,34 +99,19 @@ func TestParallelReadMatchesSerial(t *testing.T) {
 		}
 		return l.parts
 	}
-	for _, mode := range []string{"two writers", "one writer", "stdout only"} {
-		want := read(false, 4<<20, mode)
-		if len(strings.Join(want, "")) < 512<<10 {
-			t.Fatalf("%s: the serial read printed only %d bytes", mode, len(strings.Join(want, "")))
-		}
-		for _, chunk := range []int64{256 << 10, 64 << 10, 4 << 10} {
-			got := read(true, chunk, mode)
+	for _, window := range []int64{2 << 20, 256 << 10} {
+		mapWindow = window
+		for _, mode := range []string{"two writers", "one writer", "stdout only"} {
+			want := read(false, mode)
+			if len(strings.Join(want, "")) < 512<<10 {
+				t.Fatalf("%s: the record path printed only %d bytes", mode, len(strings.Join(want, "")))
+			}
+			got := read(true, mode)
 			if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
-				t.Fatalf("%s, %d-byte chunks: parallel read gives %d parts (%d bytes), serial %d parts (%d bytes)",
-					mode, chunk, len(got), len(strings.Join(got, "")), len(want), len(strings.Join(want, "")))
+				t.Fatalf("%s, %d-byte window: copyPlain gives %d parts (%d bytes), the record path %d parts (%d bytes)",
+					mode, window, len(got), len(strings.Join(got, "")), len(want), len(strings.Join(want, "")))
 			}
 		}
-	}
-	// The chunks really were read in parallel: more than one.
-	parallelChunk = 64 << 10
-	v := &vlog{}
-	for _, p := range []string{path + ".2", path + ".1", path} {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		st, _ := f.Stat()
-		v.files, v.bases, v.size = append(v.files, f), append(v.bases, v.size), v.size+st.Size()
-	}
-	chunks, err := splitChunks(v)
-	if err != nil || len(chunks) < 20 {
-		t.Fatalf("splitChunks: %d chunks, %v", len(chunks), err)
 	}
 }
 

@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// A log of 28 MB rotated into three files is read in parallel chunks: every
-// line once, in order, stdout to stdout and stderr to stderr.
-func TestLogsParallelRotated(t *testing.T) {
+// A log of 28 MB rotated into three files, read by logs' plain copy across
+// mapping windows and files: every line once, in order, stdout to stdout
+// and stderr to stderr.
+func TestLogsLargeRotated(t *testing.T) {
 	t.Parallel()
 	name := uniqueName(t)
 	rmOnCleanup(t, name)
