@@ -183,10 +183,27 @@ func run(args []string) int {
 	return 0
 }
 
+// defaultPidFile is the init pid file of this logger's container. The shim
+// starts the logger in its own working directory: the bundle of the
+// container the shim was started for. With shim groups that is another
+// container's bundle, so the file is found in the sibling bundle named by
+// CONTAINER_ID (bundles are <state>/<namespace>/<container id>).
+func defaultPidFile() string {
+	id := os.Getenv("CONTAINER_ID")
+	if id == "" || strings.ContainsAny(id, "/\x00") || id == "." || id == ".." {
+		return "init.pid"
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "init.pid"
+	}
+	return filepath.Join(filepath.Dir(wd), id, "init.pid")
+}
+
 // parseArgs parses "--key value" pairs (the shim's rendering of the URI
 // query) and "--key=value" arguments.
 func parseArgs(args []string) (config, error) {
-	cfg := config{pidFile: "init.pid"}
+	cfg := config{pidFile: defaultPidFile()}
 	var sizeOpts []string
 	for i := 0; i < len(args); i++ {
 		key, val, hasVal := strings.Cut(args[i], "=")

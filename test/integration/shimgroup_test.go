@@ -296,3 +296,34 @@ func TestShimGroupConfig(t *testing.T) {
 		t.Fatalf("--shim shared: %s", r)
 	}
 }
+
+// TestShimGroupLoggerFollowsItsOwnInit: a group's shim (and the loggers it
+// starts) run in the bundle of the group's first container; each logger
+// must still watch its own container's init. After the first member exits,
+// the second's health probes go on, and its own exit is recorded and
+// reaped.
+func TestShimGroupLoggerFollowsItsOwnInit(t *testing.T) {
+	t.Parallel()
+	g := newGroupNS(t)
+	g.ok(t, "run", "-d", "--name", "first", "busybox", "sleep", "2")
+	g.ok(t, "run", "-d", "--name", "second", "--health-cmd", "echo x >> /tmp/probes", "--health-interval", "1s",
+		"busybox", "sh", "-c", "sleep 12; exit 3")
+	shim := g.shimOf(t, "second")
+	if s := g.shimOf(t, "first"); s != shim {
+		t.Fatalf("first in shim %d, second in %d: not one group", s, shim)
+	}
+	eventually(t, 20*time.Second, "first to exit", func() bool {
+		return g.inspect(t, "first", "{{.State.Status}}") == "exited"
+	})
+	probes := func() int {
+		r := g.run("exec", "second", "sh", "-c", "wc -l < /tmp/probes")
+		n, _ := strconv.Atoi(strings.TrimSpace(r.stdout))
+		return n
+	}
+	before := probes()
+	eventually(t, 8*time.Second, "second's probes to go on after first exited", func() bool { return probes() >= before+2 })
+	eventually(t, 30*time.Second, "second's own exit to be recorded", func() bool {
+		return g.inspect(t, "second", "{{.State.Status}} {{.State.ExitCode}}") == "exited 3"
+	})
+	eventually(t, 10*time.Second, "the group's shim to exit with its last task", func() bool { return !alive(shim) })
+}
