@@ -1,0 +1,239 @@
+//go:build integration
+
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// composeDir is a directory of testdata/compose.
+func composeDir(t *testing.T, name string) string {
+	t.Helper()
+	d, err := filepath.Abs(filepath.Join("testdata", "compose", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// composeProject is a project name of the test's own (compose names allow
+// no dots), whose containers, networks and volumes are removed at the end.
+func composeProject(t *testing.T) string {
+	p := strings.ReplaceAll(uniqueName(t), ".", "-")
+	t.Cleanup(func() { lumperRun("compose", "-p", p, "down", "-v", "--remove-orphans") })
+	return p
+}
+
+// composeIn runs `lumper compose ARGS` in directory dir.
+func composeIn(dir string, args ...string) result {
+	cmd := lumperCmd(append([]string{"compose"}, args...)...)
+	cmd.Dir = dir
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	code := 0
+	if err := cmd.Run(); err != nil {
+		code = -1
+		if ee, ok := err.(interface{ ExitCode() int }); ok {
+			code = ee.ExitCode()
+		}
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+func mustCompose(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	r := composeIn(dir, args...)
+	if r.code != 0 {
+		t.Fatalf("lumper compose %s: %s", strings.Join(args, " "), r)
+	}
+	return r.stdout
+}
+
+// projectIDs are the IDs of the project's containers (one-off ones too).
+func projectIDs(t *testing.T, project string) []string {
+	t.Helper()
+	out := lumper(t, "ps", "-a", "-q", "--no-trunc", "--filter", "label=com.docker.compose.project="+project)
+	return strings.Fields(out)
+}
+
+// TestComposeApp: up -d --wait starts web only once db is healthy; web
+// reaches db by service name and by alias; labels and names are Docker
+// Compose's; logs, exec and a one-off container on the project network
+// work; down -v leaves no container, network, volume, lease or netns.
+func TestComposeApp(t *testing.T) {
+	t.Parallel()
+	dir := composeDir(t, "app")
+	p := composeProject(t)
+	mustCompose(t, dir, "-p", p, "up", "-d", "--wait")
+
+	// --wait returned: both are running, db healthy.
+	ps := lumper(t, "ps", "--filter", "label=com.docker.compose.project="+p, "--format", "{{.Names}} {{.Status}}")
+	if !strings.Contains(ps, p+"-db-1 ") || !strings.Contains(ps, "(healthy)") || !strings.Contains(ps, p+"-web-1 ") {
+		t.Fatalf("after up --wait, ps: %q", ps)
+	}
+	labels := lumper(t, "inspect", "--format", `{{index .Config.Labels "com.docker.compose.service"}} {{index .Config.Labels "com.docker.compose.container-number"}} {{index .Config.Labels "com.docker.compose.oneoff"}} {{index .Config.Labels "tier"}} {{index .Config.Labels "com.docker.compose.project.working_dir"}}`, p+"-db-1")
+	if want := "db 1 False db " + dir + "\n"; labels != want {
+		t.Fatalf("labels of db: %q, want %q", labels, want)
+	}
+	if deps := lumper(t, "inspect", "--format", `{{index .Config.Labels "com.docker.compose.depends_on"}}`, p+"-web-1"); deps != "db:service_healthy:false\n" {
+		t.Fatalf("depends_on label of web: %q", deps)
+	}
+	// web fetched db by name and by alias as it started (after db was healthy).
+	eventually(t, 10*time.Second, "web's log to show db's page twice", func() bool {
+		out := mustCompose(t, dir, "-p", p, "logs", "--no-color", "web")
+		return strings.Count(out, "db-ok") == 2
+	})
+	logs := mustCompose(t, dir, "-p", p, "logs")
+	for _, want := range []string{p + "-web-1 | web says hello", p + "-db-1  | db ready"} {
+		if !strings.Contains(logs, want) {
+			t.Fatalf("compose logs lacks %q:\n%s", want, logs)
+		}
+	}
+	// exec, by service name; and the alias resolves from inside.
+	if out := mustCompose(t, dir, "-p", p, "exec", "-T", "web", "wget", "-q", "-O-", "http://database/"); out != "db-ok\n" {
+		t.Fatalf("exec wget database: %q", out)
+	}
+	if out := mustCompose(t, dir, "-p", p, "exec", "-T", "db", "sh", "-c", "test -d /data && echo $HOSTNAME"); strings.TrimSpace(out) == "" {
+		t.Fatalf("exec in db: %q", out)
+	}
+	// The README's CI step: a test container on the project network.
+	if out := lumper(t, "run", "--rm", "--network", p+"_default", "busybox", "wget", "-q", "-O-", "http://db/"); out != "db-ok\n" {
+		t.Fatalf("run on %s_default: %q", p, out)
+	}
+	// compose ps lists both; up again changes nothing.
+	if out := mustCompose(t, dir, "-p", p, "ps", "--format", "{{.Names}}"); out != p+"-db-1\n"+p+"-web-1\n" && out != p+"-web-1\n"+p+"-db-1\n" {
+		t.Fatalf("compose ps: %q", out)
+	}
+	ids := projectIDs(t, p)
+	r := composeIn(dir, "-p", p, "up", "-d")
+	if r.code != 0 || !strings.Contains(r.stderr, p+"-db-1  Running") {
+		t.Fatalf("second up: %s", r)
+	}
+	if again := projectIDs(t, p); strings.Join(again, ",") != strings.Join(ids, ",") {
+		t.Fatalf("second up recreated containers: %v then %v", ids, again)
+	}
+	if len(ids) != 2 {
+		t.Fatalf("project containers: %v", ids)
+	}
+	names := map[string]string{}
+	for _, id := range ids {
+		names[id] = strings.TrimSpace(lumper(t, "inspect", "--format", "{{.Name}}", id))
+	}
+
+	mustCompose(t, dir, "-p", p, "down", "-v")
+	for id, name := range names {
+		assertGone(t, id, strings.TrimPrefix(name, "/"))
+	}
+	if out := lumper(t, "network", "ls", "--format", "{{.Name}}"); strings.Contains(out, p+"_") {
+		t.Fatalf("network of %s left after down: %q", p, out)
+	}
+	if out := lumper(t, "volume", "ls", "--format", "{{.Name}}"); strings.Contains(out, p+"_") {
+		t.Fatalf("volume of %s left after down -v: %q", p, out)
+	}
+	if out := lumper(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p); out != "" {
+		t.Fatalf("containers left after down: %q", out)
+	}
+}
+
+// TestComposeOverrideDotEnvScale: compose.override.yaml and .env are read
+// from the project directory; scale 3 makes three containers reachable by
+// the service name, and a smaller scale removes the extra ones.
+func TestComposeOverrideDotEnvScale(t *testing.T) {
+	t.Parallel()
+	dir := composeDir(t, "override")
+	p := composeProject(t)
+	mustCompose(t, dir, "-p", p, "up", "-d", "--wait")
+	eventually(t, 10*time.Second, "app's first line", func() bool {
+		return strings.Contains(mustCompose(t, dir, "-p", p, "logs", "--no-log-prefix"), "message=from-dotenv extra=from-override\n")
+	})
+	if l := lumper(t, "inspect", "--format", `{{index .Config.Labels "origin"}}`, p+"-app-1"); l != "dotenv\n" {
+		t.Fatalf("interpolated label: %q", l)
+	}
+	// An environment variable wins over .env.
+	cmd := lumperCmd("compose", "-p", p, "config", "--format", "json")
+	cmd.Dir, cmd.Env = dir, append(cmd.Env, "MESSAGE=from-env")
+	if out, err := cmd.Output(); err != nil || !strings.Contains(string(out), `"MESSAGE": "from-env"`) {
+		t.Fatalf("config with MESSAGE set: %v %s", err, out)
+	}
+
+	mustCompose(t, dir, "-p", p, "-f", "compose.yaml", "-f", "scale.yaml", "up", "-d", "--wait")
+	out := mustCompose(t, dir, "-p", p, "ps", "--format", "{{.Names}}")
+	for i := 1; i <= 3; i++ {
+		if !strings.Contains(out, p+"-app-"+string(rune('0'+i))+"\n") {
+			t.Fatalf("scale 3: ps shows %q", out)
+		}
+	}
+	// Every replica answers to the service name.
+	ping := mustCompose(t, dir, "-p", p, "exec", "-T", "--index", "3", "app", "ping", "-c", "1", "-W", "2", "app")
+	if !strings.Contains(ping, "1 packets received") {
+		t.Fatalf("ping app from app-3: %q", ping)
+	}
+	// Without scale.yaml (and without the override: -f given), one is left.
+	mustCompose(t, dir, "-p", p, "-f", "compose.yaml", "up", "-d")
+	if out := mustCompose(t, dir, "-p", p, "ps", "-a", "--format", "{{.Names}}"); out != p+"-app-1\n" {
+		t.Fatalf("after scale 1: %q", out)
+	}
+	// compose.override.yaml left out changed the configuration: recreated.
+	eventually(t, 10*time.Second, "app-1 recreated without EXTRA", func() bool {
+		return strings.Contains(mustCompose(t, dir, "-p", p, "logs", "--no-log-prefix"), "message=from-dotenv extra=\n")
+	})
+}
+
+// TestComposeWaitUnhealthy: --wait fails with exit 1, naming the service
+// and showing its probe's output.
+func TestComposeWaitUnhealthy(t *testing.T) {
+	t.Parallel()
+	dir := composeDir(t, "unhealthy")
+	p := composeProject(t)
+	r := composeIn(dir, "-p", p, "up", "-d", "--wait", "--wait-timeout", "60")
+	if r.code != 1 {
+		t.Fatalf("up --wait of an unhealthy service: %s", r)
+	}
+	last := strings.TrimSpace(r.stderr)
+	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+		last = last[i+1:]
+	}
+	if !strings.HasPrefix(last, "lumper: ") || !strings.Contains(last, p+"-sick-1 is unhealthy") || !strings.Contains(last, "probe-says-no") {
+		t.Fatalf("error line: %q", last)
+	}
+}
+
+// TestComposeBadFiles: a file lumper cannot honour, or that is invalid,
+// fails in one line with exit 1 before anything is created.
+func TestComposeBadFiles(t *testing.T) {
+	t.Parallel()
+	dir := composeDir(t, "bad")
+	for _, c := range []struct{ file, want string }{
+		{"unsupported.yaml", "service app: build, secrets"},
+		{"invalid.yaml", "not_a_key"},
+		{"value.yaml", "service app: "},
+		{"missing.yaml", "missing.yaml"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			p := composeProject(t)
+			r := composeIn(dir, "-p", p, "-f", c.file, "up", "-d")
+			if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("want exit 1 and one line with %q: %s", c.want, r)
+			}
+			if ids := projectIDs(t, p); len(ids) > 0 {
+				t.Fatalf("containers created: %v", ids)
+			}
+			if out := lumper(t, "network", "ls", "--format", "{{.Name}}"); strings.Contains(out, p+"_") {
+				t.Fatalf("network created: %q", out)
+			}
+			if _, err := os.Stat(filepath.Join(env.dataRoot, "volumes", p+"_data")); err == nil {
+				t.Fatal("volume created")
+			}
+		})
+	}
+	if r := composeIn(dir, "-f", "value.yaml", "up"); r.code != 1 || !strings.Contains(r.stderr, "-d") {
+		t.Fatalf("up without -d: %s", r)
+	}
+	if r := composeIn(dir, "-f", "value.yaml", "up", "-d", "--build"); r.code != 1 || !strings.Contains(r.stderr, "--build") {
+		t.Fatalf("up --build: %s", r)
+	}
+}
