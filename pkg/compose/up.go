@@ -2,6 +2,8 @@ package compose
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -301,3 +303,47 @@ func ContainerIDs(ctx context.Context, c *client.Client, project string, service
 
 // errNoContainer is a service with no container to act on.
 var errNoContainer = errors.New("no container")
+
+// OneOffOptions are `compose run`'s.
+type OneOffOptions struct {
+	Name     string // "": PROJECT-SERVICE-run-RANDOM
+	NoDeps   bool
+	Create   Creator
+	Progress io.Writer
+}
+
+// PrepareOneOff readies `compose run` of service s: the project's networks
+// and volumes, the service's dependencies up and meeting their conditions
+// (unless NoDeps); it returns the one-off container to create.
+func PrepareOneOff(ctx context.Context, c *client.Client, p *types.Project, s types.ServiceConfig, o OneOffOptions) (NewContainer, error) {
+	if err := ensureNetworks(c, p, []string{s.Name}); err != nil {
+		return NewContainer{}, err
+	}
+	if err := ensureVolumes(c, p, []string{s.Name}); err != nil {
+		return NewContainer{}, err
+	}
+	if deps := sortedDeps(s); len(deps) > 0 && !o.NoDeps {
+		var present []string
+		for _, d := range deps {
+			if _, ok := p.Services[d]; ok {
+				present = append(present, d)
+			}
+		}
+		if err := Up(ctx, c, p, UpOptions{Services: present, Create: o.Create, Progress: o.Progress}); err != nil {
+			return NewContainer{}, err
+		}
+		if err := waitDependencies(ctx, c, p, s); err != nil {
+			return NewContainer{}, err
+		}
+	}
+	name := o.Name
+	if name == "" {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		name = p.Name + "-" + s.Name + "-run-" + hex.EncodeToString(b)
+	}
+	// A one-off container does not answer to the service's names.
+	net := ServiceNetworks(p, s)[0]
+	net.Aliases = nil
+	return NewContainer{Project: p, Service: s, Name: name, Labels: Labels(p, s, 1, true), Network: net}, nil
+}

@@ -5,7 +5,10 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -236,4 +239,136 @@ func TestComposeBadFiles(t *testing.T) {
 	if r := composeIn(dir, "-f", "value.yaml", "up", "-d", "--build"); r.code != 1 || !strings.Contains(r.stderr, "--build") {
 		t.Fatalf("up --build: %s", r)
 	}
+}
+
+// TestComposeLifecycle: port, top, run --rm (and a kept one-off), logs -f
+// with prefixes, stop, start, restart and rm on the services' containers.
+func TestComposeLifecycle(t *testing.T) {
+	t.Parallel()
+	dir := composeDir(t, "lifecycle")
+	p := composeProject(t)
+	mustCompose(t, dir, "-p", p, "up", "-d", "--wait")
+
+	if out := mustCompose(t, dir, "-p", p, "port", "web", "80"); !regexp.MustCompile(`^0\.0\.0\.0:[0-9]+\n$`).MatchString(out) {
+		t.Fatalf("port web 80: %q", out)
+	}
+	if out := mustCompose(t, dir, "-p", p, "top", "web"); !strings.HasPrefix(out, p+"-web-1\n") || !strings.Contains(out, "httpd") {
+		t.Fatalf("top web: %q", out)
+	}
+	// A one-off container on the project network, removed after.
+	if out := mustCompose(t, dir, "-p", p, "run", "--rm", "-T", "web", "wget", "-q", "-O-", "http://web/"); out != "web-ok\n" {
+		t.Fatalf("run --rm web wget: %q", out)
+	}
+	oneOffs := func() string {
+		return lumper(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p, "--filter", "label=com.docker.compose.oneoff=True")
+	}
+	if out := oneOffs(); out != "" {
+		t.Fatalf("run --rm left %q", out)
+	}
+	if r := composeIn(dir, "-p", p, "run", "-T", "--no-deps", "ticker", "sh", "-c", "exit 3"); r.code != 3 {
+		t.Fatalf("run exit 3: %s", r)
+	}
+	if out := oneOffs(); len(strings.Fields(out)) != 1 {
+		t.Fatalf("run without --rm: one-off containers %q", out)
+	}
+	// compose ps leaves one-off containers out.
+	if out := mustCompose(t, dir, "-p", p, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "-run-") {
+		t.Fatalf("compose ps lists a one-off container: %q", out)
+	}
+
+	// logs -f follows, each line prefixed with its container.
+	cmd := lumperCmd("compose", "-p", p, "logs", "-f", "--tail", "1", "ticker")
+	cmd.Dir = dir
+	var out syncBuffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := -1
+	eventually(t, 10*time.Second, "logs -f to follow ticker", func() bool {
+		m := regexp.MustCompile(`(?m)^` + p + `-ticker-1 \| tick ([0-9]+)$`).FindAllStringSubmatch(out.String(), -1)
+		if len(m) > 0 && first < 0 {
+			first, _ = strconv.Atoi(m[0][1])
+		}
+		last := -1
+		if len(m) > 0 {
+			last, _ = strconv.Atoi(m[len(m)-1][1])
+		}
+		return first >= 0 && last >= first+3
+	})
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+
+	status := func() string {
+		return mustCompose(t, dir, "-p", p, "ps", "-a", "--format", "{{.Names}} {{.State}}")
+	}
+	mustCompose(t, dir, "-p", p, "stop", "web")
+	if s := status(); !strings.Contains(s, p+"-web-1 exited") || !strings.Contains(s, p+"-ticker-1 running") {
+		t.Fatalf("after stop web: %q", s)
+	}
+	mustCompose(t, dir, "-p", p, "start")
+	if s := status(); !strings.Contains(s, p+"-web-1 running") {
+		t.Fatalf("after start: %q", s)
+	}
+	pid := func() string { return lumper(t, "inspect", "--format", "{{.State.Pid}}", p+"-web-1") }
+	before := pid()
+	mustCompose(t, dir, "-p", p, "restart", "web")
+	if after := pid(); after == before || after == "0\n" {
+		t.Fatalf("restart: pid %s then %s", before, after)
+	}
+	// rm leaves running containers, removes stopped ones; -s stops first.
+	mustCompose(t, dir, "-p", p, "rm", "-f", "web")
+	if s := status(); !strings.Contains(s, p+"-web-1 running") {
+		t.Fatalf("rm removed a running container: %q", s)
+	}
+	mustCompose(t, dir, "-p", p, "rm", "-f", "-s")
+	if s := status(); s != "" {
+		t.Fatalf("after rm -s: %q", s)
+	}
+	// down removes the one-off container too, and the network.
+	mustCompose(t, dir, "-p", p, "down")
+	if out := oneOffs(); out != "" {
+		t.Fatalf("down left one-off %q", out)
+	}
+	if out := lumper(t, "network", "ls", "--format", "{{.Name}}"); strings.Contains(out, p+"_default") {
+		t.Fatalf("down left the network: %q", out)
+	}
+}
+
+// TestComposePull pulls the services' images from a registry.
+func TestComposePull(t *testing.T) {
+	t.Parallel()
+	reg := startRegistry(t, false)
+	denv := regEnv(t)
+	ref := reg.host + "/library/busybox:compose"
+	tagImage(t, busyboxRef, ref)
+	lumperOK(t, denv, "push", ref)
+	ns := regNS(t, "")
+	cmd := lumperCmd("--namespace", ns, "compose", "-p", composeProject(t), "pull", "-q")
+	cmd.Dir = composeDir(t, "lifecycle")
+	cmd.Env = append(cmd.Env, append(denv, "IMAGE="+ref)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("compose pull: %v: %s", err, out)
+	}
+	if out := lumper(t, "--namespace", ns, "images", "--format", "{{.Name}}"); !strings.Contains(out, ref) {
+		t.Fatalf("images after compose pull: %q", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer a process writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

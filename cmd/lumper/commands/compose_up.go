@@ -2,11 +2,14 @@ package commands
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
+	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/compose"
 )
@@ -20,6 +23,7 @@ type ComposeUpOptions struct {
 	Build         bool
 	ForceRecreate bool
 	NoDeps        bool
+	Scale         []string
 	Services      []string
 }
 
@@ -52,6 +56,7 @@ func newComposeUpCmd(co *ComposeOptions) *cobra.Command {
 	f.BoolVar(&o.Build, "build", false, "refused: lumper does not build images")
 	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "recreate the containers even if their configuration is unchanged")
 	f.BoolVar(&o.NoDeps, "no-deps", false, "do not start the services' dependencies")
+	f.StringArrayVar(&o.Scale, "scale", nil, "SERVICE=N: run N containers of the service (over its scale)")
 	return cmd
 }
 
@@ -62,6 +67,19 @@ func runComposeUp(ctx context.Context, o *ComposeUpOptions) error {
 	}
 	if err := checkServices(p, o.Services); err != nil {
 		return err
+	}
+	for _, sc := range o.Scale {
+		name, n, ok := strings.Cut(sc, "=")
+		count, err := strconv.Atoi(n)
+		if !ok || err != nil || count < 0 {
+			return api.Invalidf("invalid --scale %q: use SERVICE=N", sc)
+		}
+		s, ok := p.Services[name]
+		if !ok {
+			return api.Invalidf("no such service: %s", name)
+		}
+		s.SetScale(count)
+		p.Services[name] = s
 	}
 	if err := o.checkProject(p, nil); err != nil {
 		return err
