@@ -286,7 +286,7 @@ func TestComposeLifecycle(t *testing.T) {
 	}
 	first := -1
 	eventually(t, 10*time.Second, "logs -f to follow ticker", func() bool {
-		m := regexp.MustCompile(`(?m)^` + p + `-ticker-1 \| tick ([0-9]+)$`).FindAllStringSubmatch(out.String(), -1)
+		m := regexp.MustCompile(`(?m)^`+p+`-ticker-1 \| tick ([0-9]+)$`).FindAllStringSubmatch(out.String(), -1)
 		if len(m) > 0 && first < 0 {
 			first, _ = strconv.Atoi(m[0][1])
 		}
