@@ -35,7 +35,7 @@ var (
 		"ports.name", "ports.app_protocol",
 		"volumes.type", "volumes.source", "volumes.target", "volumes.read_only",
 		"volumes.bind", "volumes.volume", "volumes.tmpfs",
-		"volumes.bind.create_host_path", "volumes.volume.nocopy", "volumes.tmpfs.size",
+		"volumes.bind.create_host_path", "volumes.tmpfs.size",
 		"depends_on.condition", "depends_on.restart", "depends_on.required",
 		"logging.driver", "logging.options",
 		"ulimits.single", "ulimits.soft", "ulimits.hard")
@@ -68,9 +68,6 @@ func Check(p *types.Project) error {
 		var keys []string
 		walk(toMap(s), "", serviceKeys, &keys)
 		keys = append(keys, serviceValues(s)...)
-		if s.Image == "" && s.Build == nil {
-			keys = append(keys, "image (missing: lumper does not build)")
-		}
 		if len(keys) > 0 {
 			bad = append(bad, "service "+name+": "+strings.Join(dedup(keys), ", "))
 		}

@@ -5,11 +5,14 @@
 package compose
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -115,17 +118,13 @@ func ServiceNetworks(p *types.Project, s types.ServiceConfig) []ServiceNetwork {
 	if s.NetworkMode != "" {
 		return []ServiceNetwork{{Name: s.NetworkMode}}
 	}
-	keys := make([]string, 0, len(s.Networks))
-	for k := range s.Networks {
-		keys = append(keys, k)
-	}
+	keys := slices.Collect(maps.Keys(s.Networks))
 	// Highest priority first, then by name, as Docker Compose orders them.
-	sortKeys(keys, func(a, b string) bool {
-		pa, pb := prio(s.Networks[a]), prio(s.Networks[b])
-		if pa != pb {
-			return pa > pb
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(prio(s.Networks[b]), prio(s.Networks[a])); c != 0 {
+			return c
 		}
-		return a < b
+		return strings.Compare(a, b)
 	})
 	if len(keys) == 0 {
 		keys = []string{"default"}
@@ -146,14 +145,6 @@ func prio(c *types.ServiceNetworkConfig) int {
 		return 0
 	}
 	return c.Priority
-}
-
-func sortKeys(keys []string, less func(a, b string) bool) {
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && less(keys[j], keys[j-1]); j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
 }
 
 // ConfigHash is the hash of a service's configuration that decides whether
@@ -196,10 +187,5 @@ func Labels(p *types.Project, s types.ServiceConfig, n int, oneOff bool) map[str
 }
 
 func sortedDeps(s types.ServiceConfig) []string {
-	names := make([]string, 0, len(s.DependsOn))
-	for n := range s.DependsOn {
-		names = append(names, n)
-	}
-	sortKeys(names, func(a, b string) bool { return a < b })
-	return names
+	return slices.Sorted(maps.Keys(s.DependsOn))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -300,9 +299,6 @@ func ContainerIDs(ctx context.Context, c *client.Client, project string, service
 	}
 	return ids, nil
 }
-
-// errNoContainer is a service with no container to act on.
-var errNoContainer = errors.New("no container")
 
 // OneOffOptions are `compose run`'s.
 type OneOffOptions struct {
