@@ -1,3 +1,5 @@
+//go:build !nocompose
+
 package commands
 
 import (
