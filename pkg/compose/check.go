@@ -22,7 +22,7 @@ var (
 		"container_name", "cpus", "cpu_shares", "cpuset", "mem_limit", "mem_reservation",
 		"memswap_limit", "pids_limit", "oom_kill_disable", "shm_size", "sysctls",
 		"security_opt", "group_add", "pid", "ipc", "platform", "pull_policy", "tty",
-		"logging", "profiles", "devices",
+		"logging", "profiles", "devices", "devices.source", "devices.target", "devices.permissions",
 		"deploy.replicas", "deploy.resources", "deploy.restart_policy",
 		"deploy.resources.limits", "deploy.resources.reservations",
 		"deploy.resources.limits.cpus", "deploy.resources.limits.memory",
@@ -39,8 +39,9 @@ var (
 		"depends_on.condition", "depends_on.restart", "depends_on.required",
 		"logging.driver", "logging.options",
 		"ulimits.single", "ulimits.soft", "ulimits.hard")
-	networkKeys = set("name", "driver", "labels", "internal", "external", "attachable")
-	volumeKeys  = set("name", "driver", "labels", "external")
+	networkKeys = set("name", "driver", "labels", "internal", "external", "attachable",
+		"ipam", "ipam.driver", "ipam.config", "ipam.config.subnet", "ipam.config.gateway", "ipam.config.ip_range")
+	volumeKeys = set("name", "driver", "labels", "external")
 )
 
 func set(keys ...string) map[string]bool {
@@ -78,6 +79,12 @@ func Check(p *types.Project) error {
 		walk(toMap(n), "", networkKeys, &keys)
 		if n.Driver != "" && n.Driver != "bridge" {
 			keys = append(keys, "driver "+n.Driver)
+		}
+		if n.Ipam.Driver != "" && n.Ipam.Driver != "default" {
+			keys = append(keys, "ipam.driver "+n.Ipam.Driver)
+		}
+		if len(n.Ipam.Config) > 1 {
+			keys = append(keys, "ipam.config (more than one subnet)")
 		}
 		if len(keys) > 0 {
 			bad = append(bad, "network "+name+": "+strings.Join(dedup(keys), ", "))
@@ -168,6 +175,9 @@ func walk(m map[string]any, prefix string, allowed map[string]bool, bad *[]strin
 				}
 			}
 		case []any:
+			if !hasChildren(allowed, key) {
+				continue
+			}
 			for _, e := range v {
 				if em, ok := e.(map[string]any); ok {
 					walk(em, key+".", allowed, bad)

@@ -134,3 +134,25 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckNetworksDevices(t *testing.T) {
+	p, err := load(t, map[string]string{"compose.yaml": `services:
+  a: {image: x, devices: ["/dev/null:/dev/n:rw"]}
+networks:
+  n: {ipam: {config: [{subnet: 10.99.0.0/24, gateway: 10.99.0.1}]}}
+`}, LoadOptions{Name: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Networks["n"].Ipam.Config[0].Subnet != "10.99.0.0/24" {
+		t.Fatalf("ipam %+v", p.Networks["n"].Ipam)
+	}
+	_, err = load(t, map[string]string{"compose.yaml": `services:
+  a: {image: x}
+networks:
+  n: {ipam: {config: [{subnet: 10.99.0.0/24}, {subnet: 10.98.0.0/24}]}}
+`}, LoadOptions{Name: "p"})
+	if err == nil || !strings.Contains(err.Error(), "network n: ipam.config (more than one subnet)") {
+		t.Fatalf("two subnets: %v", err)
+	}
+}

@@ -202,7 +202,12 @@ func ensureNetworks(c *client.Client, p *types.Project, services []string) error
 		}
 		labels := map[string]string{LabelProject: p.Name, LabelNetwork: key}
 		maps.Copy(labels, cfg.Labels)
-		if _, err := s.Create(name, network.CreateOptions{Internal: cfg.Internal, Labels: labels}); err != nil {
+		o := network.CreateOptions{Internal: cfg.Internal, Labels: labels}
+		if len(cfg.Ipam.Config) > 0 {
+			pool := cfg.Ipam.Config[0]
+			o.Subnet, o.Gateway, o.IPRange = pool.Subnet, pool.Gateway, pool.IPRange
+		}
+		if _, err := s.Create(name, o); err != nil {
 			return fmt.Errorf("creating network %s: %w", name, err)
 		}
 	}

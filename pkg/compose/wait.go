@@ -47,7 +47,10 @@ func waitDependencies(ctx context.Context, c *client.Client, p *types.Project, s
 func waitServices(ctx context.Context, c *client.Client, p *types.Project, services []string) error {
 	for _, name := range services {
 		check := healthy
-		if !hasHealthcheck(p.Services[name]) {
+		switch {
+		case awaitedCompletion(p, name):
+			check = completed
+		case !hasHealthcheck(p.Services[name]):
 			check = running
 		}
 		if err := waitUntil(ctx, c, p.Name, name, check); err != nil {
@@ -55,6 +58,17 @@ func waitServices(ctx context.Context, c *client.Client, p *types.Project, servi
 		}
 	}
 	return nil
+}
+
+// awaitedCompletion reports whether another service waits for this one to
+// complete successfully: --wait then expects it to have exited 0.
+func awaitedCompletion(p *types.Project, name string) bool {
+	for _, s := range p.Services {
+		if d, ok := s.DependsOn[name]; ok && d.Condition == types.ServiceConditionCompletedSuccessfully {
+			return true
+		}
+	}
+	return false
 }
 
 func hasHealthcheck(s types.ServiceConfig) bool {

@@ -63,7 +63,8 @@ func projectIDs(t *testing.T, project string) []string {
 	return strings.Fields(out)
 }
 
-// TestComposeApp: up -d --wait starts web only once db is healthy; web
+// TestComposeApp: up -d --wait starts web only once db is healthy and
+// migrate has exited 0 (which --wait accepts); web
 // reaches db by service name and by alias; labels and names are Docker
 // Compose's; logs, exec and a one-off container on the project network
 // work; down -v leaves no container, network, volume, lease or netns.
@@ -82,7 +83,7 @@ func TestComposeApp(t *testing.T) {
 	if want := "db 1 False db " + dir + "\n"; labels != want {
 		t.Fatalf("labels of db: %q, want %q", labels, want)
 	}
-	if deps := lumper(t, "inspect", "--format", `{{index .Config.Labels "com.docker.compose.depends_on"}}`, p+"-web-1"); deps != "db:service_healthy:false\n" {
+	if deps := lumper(t, "inspect", "--format", `{{index .Config.Labels "com.docker.compose.depends_on"}}`, p+"-web-1"); deps != "db:service_healthy:false,migrate:service_completed_successfully:false\n" {
 		t.Fatalf("depends_on label of web: %q", deps)
 	}
 	// web fetched db by name and by alias as it started (after db was healthy).
@@ -91,7 +92,7 @@ func TestComposeApp(t *testing.T) {
 		return strings.Count(out, "db-ok") == 2
 	})
 	logs := mustCompose(t, dir, "-p", p, "logs")
-	for _, want := range []string{p + "-web-1 | web says hello", p + "-db-1  | db ready"} {
+	for _, want := range []string{p + "-web-1     | web says hello", p + "-db-1      | db ready", p + "-migrate-1 | migrated"} {
 		if !strings.Contains(logs, want) {
 			t.Fatalf("compose logs lacks %q:\n%s", want, logs)
 		}
@@ -119,7 +120,7 @@ func TestComposeApp(t *testing.T) {
 	if again := projectIDs(t, p); strings.Join(again, ",") != strings.Join(ids, ",") {
 		t.Fatalf("second up recreated containers: %v then %v", ids, again)
 	}
-	if len(ids) != 2 {
+	if len(ids) != 3 {
 		t.Fatalf("project containers: %v", ids)
 	}
 	names := map[string]string{}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -169,6 +170,11 @@ func serviceRunFlags(ro *RunOptions, cmd *cobra.Command, nc compose.NewContainer
 	}
 	serviceResources(ro, s)
 	for _, v := range s.Volumes {
+		if v.Type == types.VolumeTypeBind && v.Bind != nil && !bool(v.Bind.CreateHostPath) {
+			if _, err := os.Stat(v.Source); err != nil {
+				return api.Invalidf("bind source %s: %v (create_host_path is false)", v.Source, errors.Unwrap(err))
+			}
+		}
 		serviceVolume(ro, p, v)
 	}
 	ro.Tmpfs = s.Tmpfs

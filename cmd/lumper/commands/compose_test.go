@@ -150,3 +150,26 @@ func TestPrefixWriter(t *testing.T) {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }
+
+func TestServiceBindCreateHostPath(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "compose.yaml")
+	body := "services:\n  a:\n    image: busybox\n    volumes: [{type: bind, source: " + dir + "/missing, target: /m, bind: {create_host_path: false}}]\n"
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := compose.Load(t.Context(), compose.LoadOptions{Files: []string{file}, Name: "ci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams, _, _ := TestIO("")
+	o := &ComposeOptions{Global: &GlobalOptions{IO: streams}}
+	s := p.Services["a"]
+	_, err = o.serviceCreateOptions(compose.NewContainer{Project: p, Service: s, Name: "ci-a-1", Network: compose.ServiceNetworks(p, s)[0]})
+	if err == nil || !strings.Contains(err.Error(), "create_host_path is false") {
+		t.Fatalf("missing bind source: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("the source was created")
+	}
+}
