@@ -40,6 +40,7 @@ func newComposePsCmd(co *ComposeOptions) *cobra.Command {
 					return err
 				}
 				o.Filters = append(o.Filters, "label="+compose.LabelProject+"="+p.Name, "label="+compose.LabelOneOff+"=False")
+				o.NoTrunc = o.Quiet // Docker Compose's -q prints full IDs
 				for _, s := range services {
 					o.Filters = append(o.Filters, "name=^"+regexp.QuoteMeta(p.Name+"-"+s+"-")+"[0-9]+$")
 				}
