@@ -67,9 +67,13 @@ var _ = registerCompat("compose",
 			return composeOK(t, compose("logs", "--tail", "1", "--no-log-prefix", "back")) == "three\n"
 		})
 	}},
-	compatCase{"compose -p P down (no file) removes P's containers and network", func(t *testing.T) {
+	compatCase{"compose -p P exec, ps and down (no file) find P's containers by their labels", func(t *testing.T) {
 		p, compose := depsProject(t)
 		composeOK(t, compose("up", "-d"))
+		wantEqual(t, "exec without a file", composeOK(t, composeIn(t.TempDir(), "-p", p, "exec", "-T", "back", "echo", "hi")), "hi\n")
+		if ids := lines(composeOK(t, composeIn(t.TempDir(), "-p", p, "ps", "-q"))); len(ids) != 2 {
+			t.Fatalf("ps without a file: %q", ids)
+		}
 		r := composeIn(t.TempDir(), "-p", p, "down")
 		wantExit(t, r, 0)
 		if out := dockerOK(t, "ps", "-aq", "--filter", "label=com.docker.compose.project="+p); out != "" {

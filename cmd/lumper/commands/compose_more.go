@@ -366,15 +366,11 @@ func newComposePortCmd(co *ComposeOptions) *cobra.Command {
 			}
 			o.Port, o.Proto, o.Out = port, proto, cmd.OutOrStdout()
 			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *PortOptions) error {
-				p, err := co.load(ctx)
+				ref, err := co.serviceContainer(ctx, args[0], index)
 				if err != nil {
 					return err
 				}
-				s, ok := p.Services[args[0]]
-				if !ok {
-					return api.Invalidf("no such service: %s", args[0])
-				}
-				o.Ref = compose.ContainerName(p, s, index)
+				o.Ref = ref
 				return runPort(ctx, o)
 			})
 		},

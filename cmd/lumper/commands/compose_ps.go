@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -202,15 +203,11 @@ func newComposeExecCmd(co *ComposeOptions) *cobra.Command {
 			e.TTY = !o.NoTTY && !e.Detach && o.Global.IO.InTTY
 			service := args[0]
 			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *ComposeExecOptions) error {
-				p, err := o.load(ctx)
+				ref, err := o.serviceContainer(ctx, service, o.Index)
 				if err != nil {
 					return err
 				}
-				s, ok := p.Services[service]
-				if !ok {
-					return api.Invalidf("no such service: %s", service)
-				}
-				o.Exec.Ref = compose.ContainerName(p, s, o.Index)
+				o.Exec.Ref = ref
 				return runExec(ctx, cmd, &o.Exec)
 			})
 		},
@@ -225,6 +222,23 @@ func newComposeExecCmd(co *ComposeOptions) *cobra.Command {
 	f.BoolVar(&o.Exec.Privileged, "privileged", false, "give the process all capabilities")
 	f.IntVar(&o.Index, "index", 1, "which of the service's containers (its number)")
 	return cmd
+}
+
+// serviceContainer is the name of a service's container number index; with
+// -p and no file, Docker Compose's PROJECT-SERVICE-N.
+func (o *ComposeOptions) serviceContainer(ctx context.Context, service string, index int) (string, error) {
+	p, err := o.loadOrName(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(p.Services) == 0 {
+		return p.Name + "-" + service + "-" + strconv.Itoa(index), nil
+	}
+	s, ok := p.Services[service]
+	if !ok {
+		return "", api.Invalidf("no such service: %s", service)
+	}
+	return compose.ContainerName(p, s, index), nil
 }
 
 // ComposeConfigOptions are `compose config`'s flags.
