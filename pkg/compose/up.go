@@ -208,6 +208,10 @@ func ensureNetworks(c *client.Client, p *types.Project, services []string) error
 			o.Subnet, o.Gateway, o.IPRange = pool.Subnet, pool.Gateway, pool.IPRange
 		}
 		if _, err := s.Create(name, o); err != nil {
+			// Another `up` of the project may have made it meanwhile.
+			if n, ferr := s.Find(name); ferr == nil && n.Name == name {
+				continue
+			}
 			return fmt.Errorf("creating network %s: %w", name, err)
 		}
 	}
