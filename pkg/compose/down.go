@@ -80,6 +80,27 @@ func removeAll(ctx context.Context, c *client.Client, cs []api.ContainerInfo, vo
 	return errors.Join(errs...)
 }
 
+// Stop stops containers in parallel, each with its stop signal and grace
+// period.
+func Stop(ctx context.Context, c *client.Client, cs []api.ContainerInfo, progress io.Writer) error {
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, ci := range cs {
+		wg.Go(func() {
+			if _, err := container.Stop(ctx, c, ci.ID, -1); err != nil {
+				errs[i] = fmt.Errorf("stopping container %s: %w", ci.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, ci := range cs {
+		if errs[i] == nil {
+			fmt.Fprintf(progress, "Container %s  Stopped\n", ci.Name)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // removeNetworks removes the networks labelled as the project's.
 func removeNetworks(ctx context.Context, c *client.Client, project string, progress io.Writer) error {
 	s := network.NewStore(c.DataRoot, c.CNIPath)

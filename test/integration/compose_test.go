@@ -373,3 +373,28 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestComposeAttached: up without -d prints the containers' output with
+// their prefixes; --exit-code-from stops everything when the service
+// exits and exits with its status; plain up returns 0 once all exited.
+func TestComposeAttached(t *testing.T) {
+	t.Parallel()
+	dir := composeDir(t, "attached")
+	p := composeProject(t)
+	r := composeIn(dir, "-p", p, "up", "--exit-code-from", "tests")
+	if r.code != 5 {
+		t.Fatalf("up --exit-code-from tests: %s", r)
+	}
+	for _, want := range []string{p + "-tests-1  | testing\n", p + "-server-1 | serving\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("output lacks %q: %s", want, r)
+		}
+	}
+	if s := mustCompose(t, dir, "-p", p, "ps", "-a", "--format", "{{.Names}} {{.State}}"); !strings.Contains(s, p+"-server-1 exited") {
+		t.Fatalf("server not stopped after tests exited: %q", s)
+	}
+	r = composeIn(dir, "-p", p, "up", "--no-deps", "tests")
+	if r.code != 0 || !strings.Contains(r.stdout, p+"-tests-1 | testing\n") {
+		t.Fatalf("attached up of a service that exits: %s", r)
+	}
+}

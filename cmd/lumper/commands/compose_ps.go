@@ -105,33 +105,50 @@ func runComposeLogs(ctx context.Context, o *ComposeLogsOptions, ro logs.ReadOpti
 		if err != nil {
 			return err
 		}
-		width := 0
-		for _, ci := range cs {
-			width = max(width, len(ci.Name))
-		}
-		color := o.Global.IO.OutTTY && !o.NoColor
-		var mu sync.Mutex
-		errs := make([]error, len(cs))
-		var wg sync.WaitGroup
-		for i, ci := range cs {
-			prefix := ""
-			if !o.NoPrefix {
-				prefix = fmt.Sprintf("%-*s | ", width, ci.Name)
-				if color {
-					prefix = fmt.Sprintf("\x1b[%dm%s\x1b[0m", logColors[i%len(logColors)], prefix)
-				}
-			}
-			out := &prefixWriter{mu: &mu, w: o.Logs.Out, prefix: prefix}
-			errw := &prefixWriter{mu: &mu, w: o.Logs.Err, prefix: prefix}
-			wg.Go(func() {
-				errs[i] = container.Logs(ctx, c, ci.ID, ro, out, errw)
-				out.flush()
-				errw.flush()
-			})
-		}
-		wg.Wait()
-		return errors.Join(errs...)
+		return composeLogs(ctx, c, cs, ro, logsStyle{out: o.Logs.Out, err: o.Logs.Err, noPrefix: o.NoPrefix, color: o.Global.IO.OutTTY && !o.NoColor}, nil)
 	})
+}
+
+// logsStyle is how composeLogs prints: where, with prefixes, coloured.
+type logsStyle struct {
+	out, err        io.Writer
+	noPrefix, color bool
+}
+
+// composeLogs prints the containers' logs at once, each line after its
+// container's name; ended is called (if not nil) as each one's log ends.
+func composeLogs(ctx context.Context, c *client.Client, cs []api.ContainerInfo, ro logs.ReadOptions, st logsStyle, ended func(api.ContainerInfo)) error {
+	width := 0
+	for _, ci := range cs {
+		width = max(width, len(ci.Name))
+	}
+	var mu sync.Mutex
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, ci := range cs {
+		prefix := ""
+		if !st.noPrefix {
+			prefix = fmt.Sprintf("%-*s | ", width, ci.Name)
+			if st.color {
+				prefix = fmt.Sprintf("\x1b[%dm%s\x1b[0m", logColors[i%len(logColors)], prefix)
+			}
+		}
+		out := &prefixWriter{mu: &mu, w: st.out, prefix: prefix}
+		errw := &prefixWriter{mu: &mu, w: st.err, prefix: prefix}
+		wg.Go(func() {
+			errs[i] = container.Logs(ctx, c, ci.ID, ro, out, errw)
+			out.flush()
+			errw.flush()
+			if ended != nil {
+				ended(ci)
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil // interrupted, or aborted by ended
+	}
+	return errors.Join(errs...)
 }
 
 // logColors are the ANSI colours of the prefixes, as Docker Compose

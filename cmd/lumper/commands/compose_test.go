@@ -47,7 +47,7 @@ func TestComposeUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"compose", "up"}, "use -d"},
+		{[]string{"compose", "up", "-d", "--exit-code-from", "tests"}, "need attached mode"},
 		{[]string{"compose", "up", "-d", "--build"}, "--build is not supported"},
 		{[]string{"compose", "config", "--format", "toml"}, "use yaml or json"},
 		{[]string{"compose", "nosuch"}, `unknown command "nosuch"`},

@@ -4,8 +4,10 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -14,6 +16,8 @@ import (
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/compose"
+	"github.com/lumper/lumper/pkg/container"
+	"github.com/lumper/lumper/pkg/logs"
 )
 
 // ComposeUpOptions are `compose up`'s flags.
@@ -25,6 +29,8 @@ type ComposeUpOptions struct {
 	Build         bool
 	ForceRecreate bool
 	NoDeps        bool
+	Abort         bool   // --abort-on-container-exit
+	ExitCodeFrom  string // --exit-code-from SERVICE
 	Scale         []string
 	Services      []string
 }
@@ -33,17 +39,21 @@ func newComposeUpCmd(co *ComposeOptions) *cobra.Command {
 	o := &ComposeUpOptions{ComposeOptions: co}
 	cmd := &cobra.Command{
 		Use:   "up [OPTIONS] [SERVICE...]",
-		Short: "Create and start the services' containers (detached: -d is required)",
+		Short: "Create and start the services' containers, then follow their output (-d: in the background)",
 		Example: `  lumper compose up -d
   lumper compose up -d --wait --wait-timeout 60
-  lumper compose up -d --force-recreate web`,
+  lumper compose up -d --force-recreate web
+  lumper compose up --exit-code-from tests`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Services = args
 			if o.Build {
 				return usageErrorf(cmd, "--build is not supported: lumper does not build images (build them elsewhere and set image:)")
 			}
-			if !o.Detach && !o.Wait {
-				return usageErrorf(cmd, "attached mode is not supported: use -d (and 'lumper compose logs -f')")
+			if o.ExitCodeFrom != "" {
+				o.Abort = true
+			}
+			if o.Abort && (o.Detach || o.Wait) {
+				return usageErrorf(cmd, "--abort-on-container-exit and --exit-code-from need attached mode: not with -d or --wait")
 			}
 			if o.WaitTimeout < 0 {
 				return usageErrorf(cmd, "invalid --wait-timeout %d: use a number of seconds, 0 or more", o.WaitTimeout)
@@ -58,6 +68,8 @@ func newComposeUpCmd(co *ComposeOptions) *cobra.Command {
 	f.BoolVar(&o.Build, "build", false, "refused: lumper does not build images")
 	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "recreate the containers even if their configuration is unchanged")
 	f.BoolVar(&o.NoDeps, "no-deps", false, "do not start the services' dependencies")
+	f.BoolVar(&o.Abort, "abort-on-container-exit", false, "attached: stop every container when one exits")
+	f.StringVar(&o.ExitCodeFrom, "exit-code-from", "", "attached: exit with this service's container's status (implies --abort-on-container-exit)")
 	f.StringArrayVar(&o.Scale, "scale", nil, "SERVICE=N: run N containers of the service (over its scale)")
 	return cmd
 }
@@ -86,13 +98,70 @@ func runComposeUp(ctx context.Context, o *ComposeUpOptions) error {
 	if err := o.checkProject(p, nil); err != nil {
 		return err
 	}
+	if o.ExitCodeFrom != "" {
+		if err := checkServices(p, []string{o.ExitCodeFrom}); err != nil {
+			return err
+		}
+	}
 	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
-		return compose.Up(ctx, c, p, compose.UpOptions{
+		if err := compose.Up(ctx, c, p, compose.UpOptions{
 			Services: o.Services, NoDeps: o.NoDeps, ForceRecreate: o.ForceRecreate,
 			Wait: o.Wait, WaitTimeout: time.Duration(o.WaitTimeout) * time.Second,
 			Create: o.createContainer, Progress: composeProgress(o.Global),
-		})
+		}); err != nil || o.Detach || o.Wait {
+			return err
+		}
+		return o.attach(ctx, c, p)
 	})
+}
+
+// attach is up without -d: the containers' output, prefixed, until they
+// have all exited, or one has (--abort-on-container-exit), or the user
+// interrupts; then the containers are stopped, as Docker Compose does.
+func (o *ComposeUpOptions) attach(ctx context.Context, c *client.Client, p *types.Project) error {
+	cs, err := compose.Containers(ctx, c, p.Name, o.Services...)
+	if err != nil {
+		return err
+	}
+	logCtx, abort := context.WithCancel(ctx)
+	defer abort()
+	var once sync.Once
+	var first api.ContainerInfo
+	ended := func(ci api.ContainerInfo) {
+		if o.Abort && logCtx.Err() == nil {
+			once.Do(func() { first = ci; abort() })
+		}
+	}
+	st := logsStyle{out: o.Global.IO.Out, err: o.Global.IO.Err, color: o.Global.IO.OutTTY}
+	if err := composeLogs(logCtx, c, cs, logs.ReadOptions{Follow: true, Tail: -1}, st, ended); err != nil {
+		return err
+	}
+	interrupted := ctx.Err() != nil
+	ctx = context.WithoutCancel(ctx)
+	if first.ID != "" {
+		fmt.Fprintf(o.Global.IO.Err, "%s exited, aborting: stopping the containers\n", first.Name)
+	}
+	if err := compose.Stop(ctx, c, cs, composeProgress(o.Global)); err != nil {
+		return err
+	}
+	if o.ExitCodeFrom != "" {
+		for _, ci := range cs {
+			if ci.Labels[compose.LabelService] == o.ExitCodeFrom {
+				code, err := container.Wait(ctx, c, ci.ID)
+				if err != nil {
+					return err
+				}
+				if code != 0 {
+					return &api.StatusError{Code: code}
+				}
+				return nil
+			}
+		}
+	}
+	if interrupted {
+		return &api.StatusError{Code: 130}
+	}
+	return nil
 }
 
 // ComposeDownOptions are `compose down`'s flags.
