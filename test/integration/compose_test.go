@@ -397,4 +397,24 @@ func TestComposeAttached(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, p+"-tests-1 | testing\n") {
 		t.Fatalf("attached up of a service that exits: %s", r)
 	}
+	// Ctrl-C stops the containers; up exits 130.
+	cmd := lumperCmd("compose", "-p", p, "up", "server")
+	cmd.Dir = dir
+	var out syncBuffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Only this run's output: the first run's "serving" is not repeated.
+	eventually(t, 20*time.Second, "server's output", func() bool { return strings.Contains(out.String(), "serving") })
+	if n := strings.Count(out.String(), "serving"); n != 1 {
+		t.Fatalf("attached up printed %d serving lines: %q", n, out.String())
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); cmd.ProcessState.ExitCode() != 130 {
+		t.Fatalf("up interrupted: %v, output %q", err, out.String())
+	}
+	if s := mustCompose(t, dir, "-p", p, "ps", "--format", "{{.Names}}"); s != "" {
+		t.Fatalf("running after Ctrl-C: %q", s)
+	}
 }

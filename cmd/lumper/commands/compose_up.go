@@ -103,6 +103,9 @@ func runComposeUp(ctx context.Context, o *ComposeUpOptions) error {
 			return err
 		}
 	}
+	// Attached, the output of this up only (a started container's earlier
+	// runs are in its log too).
+	since := time.Now()
 	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
 		if err := compose.Up(ctx, c, p, compose.UpOptions{
 			Services: o.Services, NoDeps: o.NoDeps, ForceRecreate: o.ForceRecreate,
@@ -111,14 +114,14 @@ func runComposeUp(ctx context.Context, o *ComposeUpOptions) error {
 		}); err != nil || o.Detach || o.Wait {
 			return err
 		}
-		return o.attach(ctx, c, p)
+		return o.attach(ctx, c, p, since)
 	})
 }
 
 // attach is up without -d: the containers' output, prefixed, until they
 // have all exited, or one has (--abort-on-container-exit), or the user
 // interrupts; then the containers are stopped, as Docker Compose does.
-func (o *ComposeUpOptions) attach(ctx context.Context, c *client.Client, p *types.Project) error {
+func (o *ComposeUpOptions) attach(ctx context.Context, c *client.Client, p *types.Project, since time.Time) error {
 	cs, err := compose.Containers(ctx, c, p.Name, o.Services...)
 	if err != nil {
 		return err
@@ -133,7 +136,7 @@ func (o *ComposeUpOptions) attach(ctx context.Context, c *client.Client, p *type
 		}
 	}
 	st := logsStyle{out: o.Global.IO.Out, err: o.Global.IO.Err, color: o.Global.IO.OutTTY}
-	if err := composeLogs(logCtx, c, cs, logs.ReadOptions{Follow: true, Tail: -1}, st, ended); err != nil {
+	if err := composeLogs(logCtx, c, cs, logs.ReadOptions{Follow: true, Tail: -1, Since: since}, st, ended); err != nil {
 		return err
 	}
 	interrupted := ctx.Err() != nil
