@@ -234,9 +234,6 @@ func TestComposeBadFiles(t *testing.T) {
 			}
 		})
 	}
-	if r := composeIn(dir, "-f", "value.yaml", "up"); r.code != 1 || !strings.Contains(r.stderr, "-d") {
-		t.Fatalf("up without -d: %s", r)
-	}
 	if r := composeIn(dir, "-f", "value.yaml", "up", "-d", "--build"); r.code != 1 || !strings.Contains(r.stderr, "--build") {
 		t.Fatalf("up --build: %s", r)
 	}
