@@ -24,10 +24,10 @@ VERSION_PKG := github.com/lumper/lumper/cmd/lumper/commands
 VERSION_LDFLAGS := -X $(VERSION_PKG).buildVersion=$(VERSION) -X $(VERSION_PKG).buildCommit=$(GIT_COMMIT) \
 	-X $(VERSION_PKG).buildTime=$(BUILD_TIME)
 
-## build: lumper, lumper-logger and lumper-init into _output/bin, static (nothing needs cgo),
+## build: lumper, lumper-logger, lumper-init and lumper-kube (generate kube's YAML writer) into _output/bin, static (nothing needs cgo),
 ## version, commit and date stamped
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger ./cmd/lumper-init
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger ./cmd/lumper-init ./cmd/lumper-kube
 
 ## man / completions: man pages and bash, zsh, fish completions from the command tree
 MAN := $(CURDIR)/_output/man
@@ -49,7 +49,7 @@ release: man completions
 		name=lumper-$(RELEASE_VERSION)-$$os-$$arch$${variant}; dir=$(RELEASE)/$$name; \
 		echo "building $$name"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' \
-			-o $$dir/bin/ ./cmd/lumper ./cmd/lumper-logger ./cmd/lumper-init; \
+			-o $$dir/bin/ ./cmd/lumper ./cmd/lumper-logger ./cmd/lumper-init ./cmd/lumper-kube; \
 		mkdir -p $$dir/share/man/man1 $$dir/share/bash-completion/completions $$dir/share/zsh/site-functions \
 			$$dir/share/fish/vendor_completions.d; \
 		cp $(MAN)/*.1 $$dir/share/man/man1/; \
@@ -135,7 +135,7 @@ lint: fmt vet arch tidy
 tidy:
 	$(GO) mod tidy -diff
 
-## arch: pkg/** without cobra or cmd/**, pkg/api and pkg/output without containerd, lumper-logger's closure as allowed
+## arch: pkg/** without cobra or cmd/**, pkg/api and pkg/output without containerd, lumper-logger's closure as allowed, k8s.io only in lumper-kube
 arch:
 	$(GO) test -count=1 ./test/arch/
 
@@ -149,6 +149,7 @@ vet:
 ## bench: lumper against ctr, side by side (see bench/RESULTS.md)
 bench: build containerd
 	bench/run.sh
+	bench/shimgroup.sh
 
 bench-smoke: build containerd
 	BENCH_RUNS=1 bench/run.sh
@@ -157,7 +158,7 @@ bench-smoke: build containerd
 install: build man completions
 	install -d $(PREFIX)/bin $(PREFIX)/share/man/man1 $(PREFIX)/share/bash-completion/completions \
 		$(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
-	install -m 0755 $(BIN)/lumper $(BIN)/lumper-logger $(BIN)/lumper-init $(PREFIX)/bin/
+	install -m 0755 $(BIN)/lumper $(BIN)/lumper-logger $(BIN)/lumper-init $(BIN)/lumper-kube $(PREFIX)/bin/
 	install -m 0644 $(MAN)/*.1 $(PREFIX)/share/man/man1/
 	install -m 0644 $(COMPLETIONS)/lumper.bash $(PREFIX)/share/bash-completion/completions/lumper
 	install -m 0644 $(COMPLETIONS)/_lumper $(PREFIX)/share/zsh/site-functions/_lumper

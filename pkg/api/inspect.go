@@ -139,6 +139,15 @@ type HostConfig struct {
 	Sysctls           map[string]string `json:"Sysctls,omitempty"`
 	Ulimits           []Ulimit          `json:"Ulimits"`
 	Init              *bool             `json:"Init"` // true with --init, else null (Docker's)
+	Devices           []DeviceMapping   `json:"Devices"`
+}
+
+// DeviceMapping is one --device (PathOnHost "" when no host device at the
+// container's path has the node's numbers).
+type DeviceMapping struct {
+	PathOnHost        string `json:"PathOnHost"`
+	PathInContainer   string `json:"PathInContainer"`
+	CgroupPermissions string `json:"CgroupPermissions"`
 }
 
 // Ulimit is one --ulimit (-1: unlimited).

@@ -63,6 +63,13 @@ const (
 	LabelCIDFile = labelPrefix + "cidfile"
 	// LabelExpose are the --expose ports ("80/tcp", comma-separated).
 	LabelExpose = labelPrefix + "expose"
+	// LabelShimGroup is the shim group a container's tasks run in (the
+	// spec's io.containerd.runc.v2.group annotation); absent: a shim of its
+	// own (--shim isolated).
+	LabelShimGroup = labelPrefix + "shim-group"
+	// LabelExitReason says why the last task ended when the container did
+	// not exit by itself (its shim died); cleared by a new start.
+	LabelExitReason = labelPrefix + "exit-reason"
 
 	// Network configuration, set when the container is created.
 

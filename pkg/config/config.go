@@ -52,6 +52,10 @@ type File struct {
 	// LogOpts are the default --log-opt of new containers (max-size,
 	// max-file).
 	LogOpts map[string]string `toml:"log_opts"`
+	// Shim is how new containers get their containerd shim: "group" (share
+	// one with up to 31 others, the default) or "isolated" (one each), as
+	// run/create's --shim.
+	Shim *string `toml:"shim"`
 
 	path  string
 	lines map[string]int // key → line it is set on
@@ -154,7 +158,7 @@ func tomlType(goType string) string {
 // Keys are the keys a configuration file may set, in the order the
 // documentation lists them.
 var Keys = []string{"address", "namespace", "data_root", "snapshotter", "cni_path", "default_network",
-	"insecure_registries", "hosts_dir", "debug", "log_opts"}
+	"insecure_registries", "hosts_dir", "debug", "log_opts", "shim"}
 
 // suggest names the known key closest to a misspelt one.
 func suggest(key string) string {
@@ -250,6 +254,9 @@ func (f *File) check() error {
 				return f.Errorf(kd.key, "%s: %q is not an absolute path", kd.key, d)
 			}
 		}
+	}
+	if f.Shim != nil && *f.Shim != "group" && *f.Shim != "isolated" {
+		return f.Errorf("shim", "shim %q is not group or isolated", *f.Shim)
 	}
 	for _, r := range f.InsecureRegistries {
 		h := strings.TrimPrefix(strings.TrimPrefix(r, "https://"), "http://")

@@ -61,6 +61,7 @@ func TestParseErrors(t *testing.T) {
 		{"# c\nhosts_dir = [\"/etc/x\", \"certs.d\"]\n", path + `:2: hosts_dir: "certs.d" is not an absolute path`},
 		{"cni_path = [\"bin\"]\n", path + `:1: cni_path: "bin" is not an absolute path`},
 		{"insecure_registries = [\"a b\"]\n", path + `:1: insecure_registries: "a b" is not a registry HOST[:PORT]`},
+		{"\nshim = \"shared\"\n", path + `:2: shim "shared" is not group or isolated`},
 	} {
 		_, err := Parse(path, []byte(tc.src))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

@@ -94,6 +94,9 @@ type CreateOptions struct {
 	Health HealthOptions
 	// Init runs lumper-init as the container's PID 1 (init.go).
 	Init bool
+	// Shim is spec.ShimGroup ("" too: share a group's shim) or
+	// spec.ShimIsolated (a shim of its own); see shimgroup.go.
+	Shim string
 }
 
 // maxCommandLabel bounds the command stored in a label.
@@ -261,6 +264,11 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	maps.Copy(labels, netLabels)
 	vols.label(labels)
 	client.SetUserLabels(labels, o.Labels)
+	shimOpts, err := shimGroupOpts(ctx, c, o.Shim, labels)
+	if err != nil {
+		return nil, err
+	}
+	specOpts = append(specOpts, shimOpts...)
 	ctr, err := c.NewContainer(lctx, id,
 		containerd.WithImage(image),
 		containerd.WithSnapshotter(c.Snapshotter),

@@ -108,26 +108,46 @@ func Reap(ctx context.Context, c *client.Client, id string) error {
 	if err != nil {
 		return fmt.Errorf("loading container %s: %w", id, err)
 	}
-	task, err := ctr.Task(ctx, nil)
-	if err != nil {
+	// A task whose shim died is dropped by containerd a moment after the
+	// init is killed; until then calls on it fail: ask again for a while.
+	var task containerd.Task
+	var st containerd.ExitStatus
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		task, err = ctr.Task(ctx, nil)
 		if errdefs.IsNotFound(err) {
-			return nil // already reaped (e.g. by stop or rm)
+			// Reaped already (stop, rm), or gone with its shim.
+			_, err := settleVanishedTask(ctx, c, ctr)
+			return err
 		}
-		return fmt.Errorf("loading task of %s: %w", id, err)
+		if err == nil {
+			if st, err = waitStopped(ctx, task); err == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("waiting for task of %s: %w", id, err)
+		}
 	}
+	return reapOrLeave(ctx, c, ctr, task, st)
+}
+
+// waitStopped waits (at most 30 s) for task to stop and returns its status.
+func waitStopped(ctx context.Context, task containerd.Task) (containerd.ExitStatus, error) {
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	statusC, err := task.Wait(wctx)
 	if err != nil {
-		return fmt.Errorf("waiting for task of %s: %w", id, err)
+		return containerd.ExitStatus{}, err
 	}
-	var st containerd.ExitStatus
 	select {
-	case st = <-statusC:
+	case st := <-statusC:
+		if st.Error() != nil && !errdefs.IsNotFound(st.Error()) {
+			return st, st.Error()
+		}
+		return st, nil
 	case <-wctx.Done():
-		return fmt.Errorf("task of %s did not stop: %w", id, wctx.Err())
+		return containerd.ExitStatus{}, fmt.Errorf("task did not stop: %w", wctx.Err())
 	}
-	return reapOrLeave(ctx, c, ctr, task, st)
 }
 
 // RestoreNetwork sets up the network of container id again if its network

@@ -81,6 +81,9 @@ func Inspect(ctx context.Context, c *client.Client, ref string) (api.ContainerJS
 		return api.ContainerJSON{}, fmt.Errorf("reading task of %s: %w", ref, err)
 	}
 	d.State.Error = LogsLostNote(rec.Labels)
+	if r := rec.Labels[client.LabelExitReason]; r != "" && d.State.Status == StatusExited {
+		d.State.Error = strings.TrimSuffix(r+"; "+d.State.Error, "; ")
+	}
 	if dr, ok := logs.ReadDropped(rec.Labels[client.LabelLogPath]); ok {
 		d.State.Error = strings.TrimPrefix(d.State.Error+"; "+dr.Note(), "; ")
 	}

@@ -484,6 +484,9 @@ func splitList(s string) []string {
 // container is removed when asked (run), and the error returned as it is
 // (a port conflict is the user's to fix, not a runtime failure).
 func networkFailed(ctx context.Context, c *client.Client, ctr containerd.Container, remove bool, err error) error {
+	if removedMeanwhile(context.WithoutCancel(ctx), c, ctr) {
+		return removedWhileStarting(ctr)
+	}
 	if remove {
 		if rerr := removeAutoContainer(context.WithoutCancel(ctx), c, ctr); rerr != nil {
 			log.G(ctx).WithError(rerr).Warn("removing container after failed network setup")

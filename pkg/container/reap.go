@@ -23,7 +23,9 @@ package container
 // issue 11392), endOrphanShim ends the shim of a container that no longer
 // exists, found by its socket (the path containerd's shim derives from the
 // daemon address, namespace and ID) and the PID listening on it. rm, container
-// prune and system prune call it.
+// prune and system prune call it. A grouped container's shim is its group's
+// (shimgroup.go): it is ended only when no container of the group has a
+// task left.
 
 import (
 	"bufio"
@@ -66,11 +68,32 @@ func lockTaskDelete(c *client.Client, id string) (func(), error) {
 	return unlock, nil
 }
 
+// startLockPath is the lock file held while a lumper starts container id's
+// task (from before the network is attached until the task is started).
+func startLockPath(c *client.Client, id string) string {
+	return filepath.Join(locksDir(c), id+".start")
+}
+
+// lockStart takes the right to start container id's task, or, for rm, to
+// remove the container: an `rm -f` racing a `run -d` waits until the task
+// is started (and then kills it) instead of pulling the container out from
+// under the runtime mid-way, which failed the run with errors that did not
+// say what happened (a missing hosts file as exit 127, "ttrpc: closed",
+// "container not created: not found"). The returned func releases it.
+func lockStart(c *client.Client, id string) (func(), error) {
+	unlock, err := flock.Lock(startLockPath(c, id), 0o700)
+	if err != nil {
+		return nil, fmt.Errorf("taking the start lock of %s: %w", client.ShortID(id), err)
+	}
+	return unlock, nil
+}
+
 // removeDeleteLock drops the lock file of a container that no longer exists
 // (rm). A lumper still waiting on the old file finds the container gone once
 // it gets it, so it deletes nothing.
 func removeDeleteLock(c *client.Client, id string) {
 	_ = os.Remove(deleteLockPath(c, id))
+	_ = os.Remove(startLockPath(c, id))
 }
 
 // currentTask reports whether task is still the container's task: not
@@ -118,6 +141,7 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 	if err != nil {
 		return nil, false, fmt.Errorf("deleting task of %s: %w", client.ShortID(ctr.ID()), err)
 	}
+	dropDeadGroupSocket(ctx, c, ctr)
 	return st, true, nil
 }
 
@@ -179,7 +203,23 @@ func shimSocketPath(c *client.Client, id string) string {
 // listening on the socket derived from the container's ID; it is checked to
 // be a containerd shim before it is killed. It reports whether one was ended.
 func endOrphanShim(ctx context.Context, c *client.Client, id string) bool {
-	sock := shimSocketPath(c, id)
+	return endShimAt(ctx, shimSocketPath(c, id), "container "+client.ShortID(id))
+}
+
+// endContainerShim ends what is left of the shim of a container that no
+// longer exists (labels: its last labels): its own shim, or its group's
+// when no other member of the group has a task.
+func endContainerShim(ctx context.Context, c *client.Client, id string, labels map[string]string) bool {
+	if g := labels[client.LabelShimGroup]; g != "" {
+		return endIdleGroupShim(ctx, c, g)
+	}
+	return endOrphanShim(ctx, c, id)
+}
+
+// endShimAt ends the containerd shim listening on socket sock (of what:
+// for the log), checked to be a shim, and removes a socket left without a
+// listener. It reports whether a shim was ended.
+func endShimAt(ctx context.Context, sock, what string) bool {
 	if _, err := os.Lstat(sock); err != nil {
 		return false
 	}
@@ -187,7 +227,7 @@ func endOrphanShim(ctx context.Context, c *client.Client, id string) bool {
 	ended := false
 	if pid > 0 && isShim(pid) {
 		if err := unix.Kill(pid, syscall.SIGKILL); err == nil {
-			log.G(ctx).WithField("pid", pid).Warnf("ended the shim left behind by container %s", client.ShortID(id))
+			log.G(ctx).WithField("pid", pid).Warnf("ended the shim left behind by %s", what)
 			ended = true
 			waitGone(pid, 2*time.Second)
 		}
@@ -268,7 +308,8 @@ func waitGone(pid int, d time.Duration) {
 
 // SweepOrphanShims ends the shims of containers that no longer exist in the
 // namespace but left a delete lock behind (a lumper killed during rm, or a
-// task deleted by a caller that died), then drops those locks. exists tells
+// task deleted by a caller that died), then drops those locks, and ends the
+// shims of groups none of whose containers has a task (shimgroup.go). exists tells
 // which IDs are still containers. container prune and system prune call it.
 func SweepOrphanShims(ctx context.Context, c *client.Client, exists func(id string) bool) int {
 	entries, err := os.ReadDir(locksDir(c))
@@ -286,5 +327,5 @@ func SweepOrphanShims(ctx context.Context, c *client.Client, exists func(id stri
 		}
 		removeDeleteLock(c, id)
 	}
-	return n
+	return n + sweepIdleGroupShims(ctx, c)
 }

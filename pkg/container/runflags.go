@@ -7,11 +7,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/containers"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -87,6 +90,7 @@ func inspectRunFlags(l map[string]string, spec *specs.Spec, cfg *api.ContainerCo
 			h.Sysctls[k] = v
 		}
 	}
+	inspectCapsAndDevices(spec, h)
 	h.Ulimits = []api.Ulimit{}
 	if spec.Process != nil {
 		for _, r := range spec.Process.Rlimits {
@@ -197,4 +201,57 @@ func withExposed(image map[string]struct{}, expose []string) map[string]struct{}
 		out[p] = struct{}{}
 	}
 	return out
+}
+
+// defaultCaps are the capabilities of containerd's default spec, which
+// lumper starts from: --cap-add and --cap-drop are the difference.
+var defaultCaps = sync.OnceValue(func() []string {
+	var s oci.Spec
+	ctx := namespaces.WithNamespace(context.Background(), "lumper-defaults")
+	if err := oci.WithDefaultSpecForPlatform("linux")(ctx, nil, &containers.Container{ID: "defaults"}, &s); err != nil || s.Process == nil || s.Process.Capabilities == nil {
+		return nil
+	}
+	return s.Process.Capabilities.Bounding
+})
+
+// inspectCapsAndDevices fills HostConfig.CapAdd and CapDrop (the bounding
+// set against containerd's default, not for a privileged container, which
+// has them all) and Devices (the spec's device nodes).
+func inspectCapsAndDevices(spec *specs.Spec, h *api.HostConfig) {
+	h.Devices = []api.DeviceMapping{} // Docker's empty list
+	if h.Privileged {
+		return
+	}
+	if p := spec.Process; p != nil && p.Capabilities != nil {
+		if def := defaultCaps(); def != nil {
+			for _, c := range p.Capabilities.Bounding {
+				if !slices.Contains(def, c) {
+					h.CapAdd = append(h.CapAdd, c)
+				}
+			}
+			for _, c := range def {
+				if !slices.Contains(p.Capabilities.Bounding, c) {
+					h.CapDrop = append(h.CapDrop, c)
+				}
+			}
+		}
+	}
+	if spec.Linux == nil {
+		return
+	}
+	for _, d := range spec.Linux.Devices {
+		dm := api.DeviceMapping{PathInContainer: d.Path, CgroupPermissions: "rwm"}
+		if spec.Linux.Resources != nil {
+			for _, r := range spec.Linux.Resources.Devices {
+				if r.Allow && r.Major != nil && *r.Major == d.Major && r.Minor != nil && *r.Minor == d.Minor {
+					dm.CgroupPermissions = r.Access
+				}
+			}
+		}
+		var st unix.Stat_t
+		if unix.Stat(d.Path, &st) == nil && st.Rdev == unix.Mkdev(uint32(d.Major), uint32(d.Minor)) {
+			dm.PathOnHost = d.Path
+		}
+		h.Devices = append(h.Devices, dm)
+	}
 }

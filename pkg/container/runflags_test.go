@@ -38,6 +38,7 @@ func TestInspectRunFlags(t *testing.T) {
 		ShmSize: 64 << 20, MemoryReservation: 32 << 20, OomKillDisable: true,
 		GroupAdd: []string{"10", "audio"}, Sysctls: map[string]string{"net.a": "1", "net.b": "2"},
 		Ulimits: []api.Ulimit{{Name: "nofile", Soft: 1024, Hard: -1}},
+		Devices: []api.DeviceMapping{},
 	}
 	if !reflect.DeepEqual(h, want) {
 		t.Errorf("host config\n%+v\nwant\n%+v", h, want)

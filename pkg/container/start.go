@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -70,6 +71,13 @@ func (l LogOptions) withDefaults() LogOptions {
 func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container, o AttachOptions) (retErr error) {
 	// Signals must reach the container, not cancel our calls.
 	ctx = context.WithoutCancel(ctx)
+	unlockStart, err := lockStart(c, ctr.ID())
+	if err != nil {
+		return err
+	}
+	var unlockOnce sync.Once
+	started := func() { unlockOnce.Do(unlockStart) }
+	defer started()
 	start := time.Now()
 	trace := func(step string) { log.G(ctx).WithField("t", time.Since(start)).Debug(step) }
 	lo := o.Log.withDefaults()
@@ -102,7 +110,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 		return networkFailed(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
 	trace("network attached")
-	task, err := ctr.NewTask(ctx, cio.NewCreator(streams...))
+	task, err := newTask(ctx, c, ctr, cio.NewCreator(streams...))
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, o.Remove || o.RemoveOnStartFailure, err)
 	}
@@ -129,6 +137,7 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 	if !o.Remove {
 		markStarted(ctx, ctr)
 	}
+	started()
 	stop := forwardSignals(ctx, task, o.TTY, o.Console)
 	status := rewait(ctx, task, <-statusC)
 	stop()
@@ -160,6 +169,11 @@ func RunAttached(ctx context.Context, c *client.Client, ctr containerd.Container
 // StartDetached starts ctr with its output captured by lumper's logger, which
 // runs beside the shim and outlives this process.
 func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Container, tty bool, lo LogOptions, removeOnFailure bool) error {
+	unlock, err := lockStart(c, ctr.ID())
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var restartable bool
 	creator, logURI, err := detachedIO(c, ctr.ID(), tty, lo.withDefaults(), netNSOf(ctx, ctr), healthIntervalOf(ctx, ctr))
 	if err == nil {
@@ -176,7 +190,7 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 	if err := attachNetwork(ctx, c, ctr); err != nil {
 		return networkFailed(ctx, c, ctr, removeOnFailure, err)
 	}
-	task, err := ctr.NewTask(ctx, creator)
+	task, err := newTask(ctx, c, ctr, creator)
 	if err != nil {
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
@@ -197,6 +211,9 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 // status, as in Docker).
 func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Container, remove bool, err error) error {
 	ctx = context.WithoutCancel(ctx)
+	if removedMeanwhile(ctx, c, ctr) {
+		return removedWhileStarting(ctr)
+	}
 	detachNetwork(ctx, c, ctr)
 	serr := startError(err)
 	var se *api.StatusError
@@ -214,6 +231,23 @@ func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Con
 		}
 	}
 	return serr
+}
+
+// removedMeanwhile reports whether ctr no longer exists: an `rm` that ran
+// before this lumper took the start lock removed it.
+func removedMeanwhile(ctx context.Context, c *client.Client, ctr containerd.Container) bool {
+	_, err := c.ContainerService().Get(ctx, ctr.ID())
+	return errdefs.IsNotFound(err)
+}
+
+// removedWhileStarting is the error of a start whose container was removed
+// by a concurrent rm.
+func removedWhileStarting(ctr containerd.Container) error {
+	ref := client.ShortID(ctr.ID())
+	if info, err := ctr.Info(context.Background(), containerd.WithoutRefreshedMetadata); err == nil && info.Labels[client.LabelName] != "" {
+		ref = info.Labels[client.LabelName]
+	}
+	return fmt.Errorf("container %s was removed (by a concurrent rm) while it was being started: create it again: %w", ref, errdefs.ErrNotFound)
 }
 
 var execErrRE = regexp.MustCompile(`exec: "([^"]*)": ([^:]+(?: in \$PATH)?)`)
@@ -259,6 +293,7 @@ func markStarted(ctx context.Context, ctr containerd.Container) {
 		client.LabelOOMKilled:  "",
 		// A new logger captures this task's output.
 		client.LabelLogsLostSince: "",
+		client.LabelExitReason:    "",
 	})
 	if err != nil {
 		log.G(ctx).WithError(err).Warn("recording start time")

@@ -149,6 +149,12 @@ func Remove(ctx context.Context, c *client.Client, ref string, force bool) (stri
 		return "", fmt.Errorf("loading container %s: %w", ref, err)
 	}
 	ctx = context.WithoutCancel(ctx)
+	// A lumper still starting the container finishes first (lockStart).
+	unlock, err := lockStart(c, rec.ID)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	if task, err := ctr.Task(ctx, nil); err == nil {
 		st, err := task.Status(ctx)
 		switch {
@@ -196,7 +202,7 @@ func removeContainer(ctx context.Context, c *client.Client, ctr containerd.Conta
 	}
 	// A shim whose delete was interrupted (its caller died) is unknown to
 	// containerd now: end it, then drop the delete lock.
-	endOrphanShim(ctx, c, ctr.ID())
+	endContainerShim(ctx, c, ctr.ID(), labels)
 	removeDeleteLock(c, ctr.ID())
 	if err := os.RemoveAll(ContainerDir(c, ctr.ID())); err != nil {
 		return fmt.Errorf("removing logs of %s: %w", ctr.ID(), err)

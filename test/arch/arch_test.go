@@ -1,7 +1,8 @@
 // Package arch enforces the import rules of docs/ARCHITECTURE.md: it fails
 // when a package under pkg/ depends on cobra or on cmd/, when pkg/api or
 // pkg/output depend on containerd, or when lumper-logger's dependency
-// closure grows beyond its allowed list. `make lint` runs it, and so does
+// closure grows beyond its allowed list, when lumper links the Kubernetes
+// types (lumper-kube's) or lumper-kube containerd. `make lint` runs it, and so does
 // `go test ./...`.
 package arch
 
@@ -67,6 +68,10 @@ func violations(pkgs []pkgInfo, std map[string]bool) []string {
 				out = append(out, fmt.Sprintf("lumper-logger depends on %s, which is not in its allowed list (test/arch: loggerAllowed)", d))
 			case rel == "cmd/lumper-init" && !std[d] && !slices.Contains(initAllowed, d):
 				out = append(out, fmt.Sprintf("lumper-init depends on %s, which is not in its allowed list (test/arch: initAllowed)", d))
+			case (rel == "cmd/lumper" || strings.HasPrefix(rel, "cmd/lumper/")) && (strings.HasPrefix(d, "k8s.io/") || strings.HasPrefix(d, "sigs.k8s.io/")):
+				out = append(out, fmt.Sprintf("%s depends on %s (the Kubernetes types belong in lumper-kube: +33%% of lumper's size)", p.ImportPath, d))
+			case (rel == "cmd/lumper-kube" || strings.HasPrefix(rel, "pkg/kube/manifest")) && strings.HasPrefix(d, "github.com/containerd/"):
+				out = append(out, fmt.Sprintf("%s depends on %s (lumper-kube converts inspect documents, it never dials containerd)", p.ImportPath, d))
 			}
 		}
 	}
@@ -117,7 +122,7 @@ func TestArchitecture(t *testing.T) {
 			seen = append(seen, p.ImportPath)
 		}
 	}
-	for _, want := range []string{module + "/pkg/api", module + "/pkg/output", module + "/cmd/lumper-logger", module + "/cmd/lumper-init", module + "/pkg/container"} {
+	for _, want := range []string{module + "/pkg/api", module + "/pkg/output", module + "/cmd/lumper-logger", module + "/cmd/lumper-init", module + "/pkg/container", module + "/cmd/lumper-kube", module + "/pkg/kube/manifest"} {
 		if !slices.Contains(seen, want) {
 			t.Fatalf("go list did not report %s: the check would prove nothing", want)
 		}
@@ -137,6 +142,10 @@ func TestViolationsFound(t *testing.T) {
 		{ImportPath: module + "/pkg/output", Deps: []string{"github.com/containerd/containerd/v2/client"}},
 		{ImportPath: module + "/cmd/lumper-logger", Deps: []string{"os", module + "/pkg/logs", "github.com/sirupsen/logrus"}},
 		{ImportPath: module + "/cmd/lumper-init", Deps: []string{"os", module + "/pkg/logs"}},
+		{ImportPath: module + "/cmd/lumper/commands", Deps: []string{"k8s.io/api/core/v1"}},
+		{ImportPath: module + "/pkg/kube/manifest", Deps: []string{"github.com/containerd/log"}},
+		// Allowed: lumper-kube has the Kubernetes types.
+		{ImportPath: module + "/cmd/lumper-kube", Deps: []string{"k8s.io/api/core/v1", "sigs.k8s.io/yaml"}},
 		// Allowed: the command layer may use cobra and containerd.
 		{ImportPath: module + "/cmd/lumper/commands", Deps: []string{"github.com/spf13/cobra", "github.com/containerd/errdefs"}},
 		{ImportPath: module + "/pkg/client", Deps: []string{"github.com/containerd/errdefs"}},
@@ -149,12 +158,14 @@ func TestViolationsFound(t *testing.T) {
 		"pkg/output depends on github.com/containerd/containerd/v2/client",
 		"lumper-logger depends on github.com/sirupsen/logrus",
 		"lumper-init depends on " + module + "/pkg/logs",
+		"cmd/lumper/commands depends on k8s.io/api/core/v1",
+		"pkg/kube/manifest depends on github.com/containerd/log",
 	} {
 		if !slices.ContainsFunc(got, func(v string) bool { return strings.Contains(v, want) }) {
 			t.Errorf("no violation reported for %q; got %q", want, got)
 		}
 	}
-	if len(got) != 6 {
-		t.Errorf("got %d violations, want 6: %q", len(got), got)
+	if len(got) != 8 {
+		t.Errorf("got %d violations, want 8: %q", len(got), got)
 	}
 }

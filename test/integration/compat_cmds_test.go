@@ -499,26 +499,35 @@ var _ = registerCompat("events",
 var _ = registerCompat("top-ps",
 	compatCase{"top CONTAINER aux: the host's ps, the container's processes only", func(t *testing.T) {
 		name := sleeper(t)
-		out := lines(dockerOK(t, "top", name, "aux"))
-		if len(out) != 2 || !strings.HasPrefix(out[0], "USER") || !strings.Contains(out[0], "%CPU") || !strings.Contains(out[1], "sleep 1000") {
-			t.Fatalf("top aux printed %q, want ps aux's header and the sleep alone", out)
+		var out []string
+		eventually(t, 10*time.Second, "top aux to show the sleep alone", func() bool {
+			out = lines(dockerOK(t, "top", name, "aux"))
+			return len(out) == 2 && strings.Contains(out[1], "sleep 1000")
+		})
+		if !strings.HasPrefix(out[0], "USER") || !strings.Contains(out[0], "%CPU") {
+			t.Fatalf("top aux printed %q, want ps aux's header", out)
 		}
 	}},
 	compatCase{"top CONTAINER -eo pid,comm", func(t *testing.T) {
 		name := sleeper(t)
 		dockerOK(t, "exec", "-d", name, "sleep", "999")
 		var out []string
-		eventually(t, 10*time.Second, "both processes", func() bool {
+		// Until the exec'd process has replaced runc's init, ps shows it as
+		// runc:[2:INIT]: both rows must come to read "PID sleep".
+		eventually(t, 10*time.Second, "both processes running sleep", func() bool {
 			out = lines(dockerOK(t, "top", name, "-eo", "pid,comm"))
-			return len(out) == 3
+			if len(out) != 3 {
+				return false
+			}
+			for _, l := range out[1:] {
+				if f := strings.Fields(l); len(f) != 2 || f[1] != "sleep" {
+					return false
+				}
+			}
+			return true
 		})
 		if f := strings.Fields(out[0]); !slices.Equal(f, []string{"PID", "COMMAND"}) {
 			t.Fatalf("header %q", out[0])
-		}
-		for _, l := range out[1:] {
-			if f := strings.Fields(l); len(f) != 2 || f[1] != "sleep" {
-				t.Fatalf("row %q, want PID sleep", l)
-			}
 		}
 	}},
 	compatCase{"top CONTAINER -o comm (no PID column) fails", func(t *testing.T) {

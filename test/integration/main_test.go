@@ -128,6 +128,10 @@ func lumperCmd(args ...string) *exec.Cmd {
 		"LUMPER_ADDRESS="+env.address,
 		"LUMPER_NAMESPACE="+testNamespace,
 		"LUMPER_DATA_ROOT="+env.dataRoot,
+		// One shim per container: the suite finds, kills and counts shims
+		// by container ID. Shim groups, the default, are tested in
+		// shimgroup_test.go (and slowshim_test.go) in namespaces of their own.
+		"LUMPER_SHIM=isolated",
 	)
 	return cmd
 }

@@ -897,3 +897,39 @@ func TestDeleteLockDiesWithItsHolder(t *testing.T) {
 		t.Fatalf("state after stop: %q", st)
 	}
 }
+
+// TestRunRacingRm: an rm -f of the name a run -d is starting either waits for
+// the start (the run succeeds, the rm removes the started container) or
+// removes the container first (the run fails saying so) — never a runtime
+// error that names something else (a missing hosts file as 127, "ttrpc:
+// closed", "container not created"), and nothing is left behind.
+func TestRunRacingRm(t *testing.T) {
+	t.Parallel()
+	base := uniqueName(t)
+	for i := 0; i < 12; i++ {
+		name := fmt.Sprintf("%s-%d", base, i)
+		var run result
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run = lumperRun("run", "-d", "--name", name, "busybox", "sleep", "600")
+		}()
+		// Spread the rm over the run's whole start.
+		time.Sleep(time.Duration(i*15) * time.Millisecond)
+		rm := lumperRun("rm", "-f", name)
+		wg.Wait()
+		if run.code != 0 && !(run.code == 125 && strings.Contains(run.stderr, "was removed (by a concurrent rm) while it was being started")) {
+			t.Errorf("run -d racing rm -f: %s", run)
+		}
+		if rm.code != 0 && !strings.Contains(rm.stderr, "No such container") {
+			t.Errorf("rm -f racing run -d: %s", rm)
+		}
+		lumperRun("rm", "-f", name)
+		if id := strings.TrimSpace(run.stdout); id != "" {
+			assertGone(t, id, name)
+		} else if out := lumper(t, "ps", "-aq", "--filter", "name=^"+name+"$"); out != "" {
+			t.Errorf("container %s left behind by a failed run: %q", name, out)
+		}
+	}
+}

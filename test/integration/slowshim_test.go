@@ -5,6 +5,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,6 +158,7 @@ func (d slowDaemon) lumper(args ...string) result {
 		"LUMPER_ADDRESS="+d.address,
 		"LUMPER_NAMESPACE="+testNamespace,
 		"LUMPER_DATA_ROOT="+d.dataRoot,
+		"LUMPER_SHIM=group", // issue 17: one delete per task holds in a group
 	)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -348,9 +350,14 @@ func TestSlowShimOneDeletePerTask(t *testing.T) {
 			if n := d.deletes(id); n != 1 && !strings.Contains(tc.name, "killed") {
 				t.Fatalf("the shim received %d deletes of the task of %s, want exactly 1", n, id)
 			}
+			// lumper's default: each case's container is alone in shim
+			// group lumper-0, whose shim must go with it.
+			// group lumper-0, whose shim must go with it (containerd's
+			// group shim leaves its socket path; nothing may listen there).
 			if sock := shimSocketFor(d.address, testNamespace, id); fileExists(sock) {
 				t.Fatalf("shim socket %s left", sock)
 			}
+			assertNoGroupListener(t, d, "lumper-0")
 			if tc.name == "exit" {
 				if st := d.lumper("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name); strings.TrimSpace(st.stdout) != "exited 137" {
 					t.Fatalf("after kill: %s", st)
@@ -426,6 +433,7 @@ func TestSlowShimOrphanEnded(t *testing.T) {
 			t.Fatalf("rm -f: %s", r)
 		}
 		eventually(t, 5*time.Second, "rm to end the shim of "+id, func() bool { return len(d.shims(id)) == 0 })
+		assertNoGroupListener(t, d, "lumper-0")
 		if sock := shimSocketFor(d.address, testNamespace, id); fileExists(sock) {
 			t.Fatalf("shim socket %s left", sock)
 		}
@@ -455,10 +463,23 @@ func TestSlowShimOrphanEnded(t *testing.T) {
 			t.Fatalf("container prune: %s", r)
 		}
 		eventually(t, 5*time.Second, "prune to end the shim of "+id, func() bool { return len(d.shims(id)) == 0 })
+		assertNoGroupListener(t, d, "lumper-0")
 		if fileExists(lock) || fileExists(shimSocketFor(d.address, testNamespace, id)) {
 			t.Fatalf("prune left the delete lock or the shim socket of %s", id)
 		}
 		// The name lease the removed record left is released by prune too.
 		d.lumper("rm", "-f", name)
 	})
+}
+
+// assertNoGroupListener fails if a shim still listens on shim group g's
+// socket (lumper's default puts each case's container alone in lumper-0).
+func assertNoGroupListener(t *testing.T, d slowDaemon, g string) {
+	t.Helper()
+	if sock := shimSocketFor(d.address, testNamespace, g); fileExists(sock) {
+		if conn, err := net.Dial("unix", sock); err == nil {
+			conn.Close()
+			t.Fatalf("a shim still listens on group socket %s", sock)
+		}
+	}
 }

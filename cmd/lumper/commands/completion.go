@@ -59,6 +59,7 @@ var completions = map[string]completion{
 	"network rm": {kind: argNetwork}, "network inspect": {kind: argNetwork},
 	"network connect": {kind: argNetwork, firstOnly: true}, "network disconnect": {kind: argNetwork, firstOnly: true},
 	"volume rm": {kind: argVolume}, "volume inspect": {kind: argVolume},
+	"generate kube": {kind: argContainer},
 }
 
 // flagValues are the fixed values of flags, by flag name.
@@ -77,6 +78,7 @@ var flagValues = map[string][]string{
 	"ipc":         {"private", "shareable", "none", "host", "container:"},
 	"userns":      {"host"},
 	"ulimit":      {"nofile=", "nproc=", "core=", "memlock=", "stack="},
+	"shim":        {"group", "isolated"},
 }
 
 // keyEqualsFlags complete KEY= then the value, with no space after KEY=;

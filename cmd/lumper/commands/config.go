@@ -13,6 +13,7 @@ import (
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/config"
 	"github.com/lumper/lumper/pkg/logs"
+	"github.com/lumper/lumper/pkg/spec"
 )
 
 // Sources of a setting, as `lumper info` shows them.
@@ -204,7 +205,18 @@ func (st *configState) applyRunDefaults(cmd *cobra.Command, f *config.File) erro
 	if len(opts) > 0 {
 		logSrc = sourceFile
 	}
+	shim, shimSrc := spec.ShimGroup, sourceDefault
+	if k, v, ok := envSet([]string{"LUMPER_SHIM"}); ok {
+		shim, shimSrc = v, "env "+k
+	} else if f.Shim != nil {
+		shim, shimSrc = *f.Shim, sourceFile
+	}
 	if cmd.Name() == "run" || cmd.Name() == "create" {
+		if fl := cmd.Flags().Lookup("shim"); fl != nil && fl.Changed {
+			shim, shimSrc = fl.Value.String(), sourceFlag
+		} else if fl != nil {
+			_ = fl.Value.Set(shim)
+		}
 		fl, alias := cmd.Flags().Lookup("network"), cmd.Flags().Lookup("net")
 		if fl != nil && (fl.Changed || alias != nil && alias.Changed) {
 			network, netSrc = fl.Value.String(), sourceFlag
@@ -225,7 +237,8 @@ func (st *configState) applyRunDefaults(cmd *cobra.Command, f *config.File) erro
 	}
 	st.settings = append(st.settings,
 		api.Setting{Key: "default_network", Value: network, Source: netSrc},
-		api.Setting{Key: "log_opts", Value: strings.Join(opts, ","), Source: logSrc})
+		api.Setting{Key: "log_opts", Value: strings.Join(opts, ","), Source: logSrc},
+		api.Setting{Key: "shim", Value: shim, Source: shimSrc})
 	return nil
 }
 

@@ -19,7 +19,7 @@ func writeConfig(t *testing.T, content string) string {
 // clearEnv unsets the variables that would outrank the file.
 func clearEnv(t *testing.T) {
 	for _, k := range []string{"LUMPER_CONFIG", "LUMPER_ADDRESS", "CONTAINERD_ADDRESS", "LUMPER_NAMESPACE", "LUMPER_DATA_ROOT",
-		"LUMPER_SNAPSHOTTER", "LUMPER_CNI_PATH", "LUMPER_HOSTS_DIR"} {
+		"LUMPER_SNAPSHOTTER", "LUMPER_CNI_PATH", "LUMPER_HOSTS_DIR", "LUMPER_SHIM"} {
 		t.Setenv(k, "")
 	}
 }
@@ -45,6 +45,7 @@ insecure_registries = ["reg.lan:5000"]
 hosts_dir = ["/etc/lumper/certs.d"]
 default_network = "none"
 log_opts = { max-size = "1m" }
+shim = "isolated"
 `)
 	t.Setenv("LUMPER_CONFIG", p)
 	t.Setenv("LUMPER_SNAPSHOTTER", "envsnap")
@@ -63,6 +64,7 @@ log_opts = { max-size = "1m" }
 		"hosts_dir":           "hosts_dir: /etc/lumper/certs.d (file)",
 		"default_network":     "default_network: none (file)",
 		"log_opts":            "log_opts: max-size=1m (file)",
+		"shim":                "shim: isolated (file)",
 	} {
 		if got := settingLine(stdout, key); !strings.Contains(got, want) {
 			t.Errorf("%s: got %q, want %q in\n%s", key, got, want, stdout)

@@ -121,7 +121,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newHealthCheckCmd(g),
 		newNetworkCmd(g),
 		newPortCmd(g), newDiffCmd(g), newExportCmd(g), newUpdateCmd(g), newEventsCmd(g), newAttachCmd(g),
-		newVolumeCmd(g),
+		newVolumeCmd(g), newGenerateCmd(g),
 		newComposeCmd(g),
 	)
 	installConfig(root, g)

@@ -73,6 +73,8 @@ type RunOptions struct {
 	Health HealthFlags
 	// Init is --init: lumper-init as PID 1.
 	Init bool
+	// Shim is --shim: group or isolated (config `shim`, env LUMPER_SHIM).
+	Shim string
 
 	// Issue 16 item 5: more run/create flags.
 	CIDFile           string
@@ -162,6 +164,7 @@ func addCreateFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.StringVar(&o.Pull, "pull", container.PullMissing, "pull the image from its registry: missing, always or never")
 	addHealthFlags(f, &o.Health)
 	f.BoolVar(&o.Init, "init", false, "run an init inside the container that forwards signals and reaps processes")
+	f.StringVar(&o.Shim, "shim", "", "containerd shim: group (share one with other containers, the default) or isolated (one of its own)")
 	f.StringVar(&o.Platform, "platform", "", "use (and pull) the image's content for this platform, os/arch[/variant] (running it needs an emulator for a foreign architecture)")
 	addMoreCreateFlags(f, o)
 }
@@ -295,6 +298,9 @@ func (o *RunOptions) createOptions(cmd *cobra.Command) (container.CreateOptions,
 		return container.CreateOptions{}, err
 	}
 	co.Init = o.Init
+	if co.Shim, err = spec.ParseShimMode(o.Shim); err != nil {
+		return container.CreateOptions{}, usageErrorf(cmd, "%v", err)
+	}
 	if co.Network, err = o.Net.networkOptions(o.Network); err != nil {
 		return container.CreateOptions{}, err
 	}
