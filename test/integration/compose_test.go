@@ -112,6 +112,13 @@ func TestComposeApp(t *testing.T) {
 	if out := mustCompose(t, dir, "-p", p, "ps", "--format", "{{.Names}}"); out != p+"-db-1\n"+p+"-web-1\n" && out != p+"-web-1\n"+p+"-db-1\n" {
 		t.Fatalf("compose ps: %q", out)
 	}
+	// The running project as Kubernetes objects, one Deployment a service.
+	kubeYAML := mustCompose(t, dir, "-p", p, "convert", "--format", "kube")
+	for _, want := range []string{"kind: Deployment", "name: db", "name: web", "image: busybox", "readinessProbe:"} {
+		if !strings.Contains(kubeYAML, want) {
+			t.Fatalf("convert --format kube lacks %q:\n%s", want, kubeYAML)
+		}
+	}
 	ids := projectIDs(t, p)
 	r := composeIn(dir, "-p", p, "up", "-d")
 	if r.code != 0 || !strings.Contains(r.stderr, p+"-db-1  Running") {

@@ -20,6 +20,7 @@ import (
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/compose"
 	"github.com/lumper/lumper/pkg/container"
+	"github.com/lumper/lumper/pkg/kube"
 	"github.com/lumper/lumper/pkg/logs"
 )
 
@@ -271,17 +272,17 @@ func newComposeConfigCmd(co *ComposeOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "config [OPTIONS]",
 		Aliases: []string{"convert"},
-		Short:   "Print the resolved project (files merged, variables interpolated) as YAML or JSON",
+		Short:   "Print the resolved project (files merged, variables interpolated) as YAML or JSON, or its containers as Kubernetes YAML",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Out = cmd.OutOrStdout()
-			if o.Format != "yaml" && o.Format != "json" {
-				return usageErrorf(cmd, "invalid --format %q: use yaml or json", o.Format)
+			if o.Format != "yaml" && o.Format != "json" && o.Format != "kube" {
+				return usageErrorf(cmd, "invalid --format %q: use yaml, json or kube", o.Format)
 			}
 			return runOrHook(cmd.Context(), o.Global, o, runComposeConfig)
 		},
 	}
-	cmd.Flags().StringVar(&o.Format, "format", "yaml", "output format: yaml or json")
+	cmd.Flags().StringVar(&o.Format, "format", "yaml", "output format: yaml, json, or kube (Kubernetes Deployments and Services of the running project, by lumper-kube)")
 	cmd.Flags().BoolVar(&o.Services, "services", false, "print the service names, one a line")
 	return cmd
 }
@@ -290,6 +291,23 @@ func runComposeConfig(ctx context.Context, o *ComposeConfigOptions) error {
 	p, err := o.load(ctx)
 	if err != nil {
 		return err
+	}
+	if o.Format == "kube" {
+		return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
+			ids, err := compose.ContainerIDs(ctx, c, p.Name)
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return api.Invalidf("project %s has no containers: --format kube describes them, run 'lumper compose up' first", p.Name)
+			}
+			y, err := kube.Generate(ctx, c, ids, kube.Options{Type: kube.TypeDeployment, ByService: true}, o.Global.IO.Err)
+			if err != nil {
+				return fmt.Errorf("generating kube YAML: %w", err)
+			}
+			_, err = o.Out.Write(y)
+			return err
+		})
 	}
 	if o.Services {
 		for _, name := range p.ServiceNames() {

@@ -49,7 +49,7 @@ func TestComposeUsageErrors(t *testing.T) {
 	}{
 		{[]string{"compose", "up", "-d", "--exit-code-from", "tests"}, "need attached mode"},
 		{[]string{"compose", "up", "-d", "--build"}, "--build is not supported"},
-		{[]string{"compose", "config", "--format", "toml"}, "use yaml or json"},
+		{[]string{"compose", "config", "--format", "toml"}, "use yaml, json or kube"},
 		{[]string{"compose", "nosuch"}, `unknown command "nosuch"`},
 		{[]string{"compose", "run", "--rm", "-d", "web"}, "cannot be combined"},
 	} {
