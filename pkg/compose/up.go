@@ -51,6 +51,12 @@ func Up(ctx context.Context, c *client.Client, p *types.Project, o UpOptions) er
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	if o.Wait && o.WaitTimeout > 0 {
+		// The bound covers the dependencies' conditions too.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.WaitTimeout)
+		defer cancel()
+	}
 	opts := []types.DependencyOption{types.IncludeDependencies}
 	if o.NoDeps {
 		opts = []types.DependencyOption{types.IgnoreDependencies}
@@ -81,11 +87,6 @@ func Up(ctx context.Context, c *client.Client, p *types.Project, o UpOptions) er
 	}
 	if !o.Wait {
 		return nil
-	}
-	if o.WaitTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.WaitTimeout)
-		defer cancel()
 	}
 	return waitServices(ctx, c, p, selected)
 }

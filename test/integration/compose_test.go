@@ -72,7 +72,7 @@ func TestComposeApp(t *testing.T) {
 	t.Parallel()
 	dir := composeDir(t, "app")
 	p := composeProject(t)
-	mustCompose(t, dir, "-p", p, "up", "-d", "--wait")
+	mustCompose(t, dir, "-p", p, "up", "-d", "--wait", "--wait-timeout", "120")
 
 	// --wait returned: both are running, db healthy.
 	ps := lumper(t, "ps", "--filter", "label=com.docker.compose.project="+p, "--format", "{{.Names}} {{.Status}}")
@@ -157,7 +157,7 @@ func TestComposeOverrideDotEnvScale(t *testing.T) {
 	t.Parallel()
 	dir := composeDir(t, "override")
 	p := composeProject(t)
-	mustCompose(t, dir, "-p", p, "up", "-d", "--wait")
+	mustCompose(t, dir, "-p", p, "up", "-d", "--wait", "--wait-timeout", "120")
 	eventually(t, 10*time.Second, "app's first line", func() bool {
 		return strings.Contains(mustCompose(t, dir, "-p", p, "logs", "--no-log-prefix"), "message=from-dotenv extra=from-override\n")
 	})
@@ -171,7 +171,7 @@ func TestComposeOverrideDotEnvScale(t *testing.T) {
 		t.Fatalf("config with MESSAGE set: %v %s", err, out)
 	}
 
-	mustCompose(t, dir, "-p", p, "-f", "compose.yaml", "-f", "scale.yaml", "up", "-d", "--wait")
+	mustCompose(t, dir, "-p", p, "-f", "compose.yaml", "-f", "scale.yaml", "up", "-d", "--wait", "--wait-timeout", "120")
 	out := mustCompose(t, dir, "-p", p, "ps", "--format", "{{.Names}}")
 	for i := 1; i <= 3; i++ {
 		if !strings.Contains(out, p+"-app-"+string(rune('0'+i))+"\n") {
@@ -252,7 +252,7 @@ func TestComposeLifecycle(t *testing.T) {
 	t.Parallel()
 	dir := composeDir(t, "lifecycle")
 	p := composeProject(t)
-	mustCompose(t, dir, "-p", p, "up", "-d", "--wait")
+	mustCompose(t, dir, "-p", p, "up", "-d", "--wait", "--wait-timeout", "120")
 
 	if out := mustCompose(t, dir, "-p", p, "port", "web", "80"); !regexp.MustCompile(`^0\.0\.0\.0:[0-9]+\n$`).MatchString(out) {
 		t.Fatalf("port web 80: %q", out)
