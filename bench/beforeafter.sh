@@ -4,12 +4,17 @@
 # as $1, holding lumper and lumper-logger), interleaved run by run on one
 # private containerd, and each case's reference (tar | gzip -1, ctr, cat)
 # against this tree's lumper in the same run. Prints Markdown table rows.
+# BENCH_MID=/dir adds rows against a second older build (e.g. the branch's
+# base when $1 is an older baseline); BENCH_ONLY="commit logs" skips the
+# other sections (commit, stop, logs).
 #   bench/beforeafter.sh /tmp/old-bin [runs]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$here/_output/bin
 old=$(cd "$1" && pwd)
 runs=${2:-9}
+mid=${BENCH_MID:+$(cd "$BENCH_MID" && pwd)}
+only=" ${BENCH_ONLY:-commit stop logs} "
 export LUMPER_CTD_DIR=${BENCH_CTD_DIR:-/tmp/lumper-beforeafter-ctd}
 export LUMPER_ADDRESS=$LUMPER_CTD_DIR/containerd.sock
 export LUMPER_NAMESPACE=bench
@@ -38,6 +43,7 @@ t() { "$work/timeit" -n "$runs" "$@"; }
 # The old lumper with its own logger: a container it runs is logged and
 # reaped by the old binaries. Containers made by the new one are shared.
 olumper="env PATH=$old:$PATH $old/lumper"
+mlumper="env PATH=$mid:$PATH $mid/lumper"
 
 echo "| case | A ms median (min–max) | B ms median (min–max) | A/B | peak RSS MiB A / B |"
 echo "|---|---|---|---|---|"
@@ -48,6 +54,7 @@ files=$(( mb * 20 ))
 upperdir() { $ctr snapshots mounts /x "$1" 2>/dev/null | grep -o 'upperdir=[^,]*' | head -1 | cut -d= -f2; }
 crun=$(( runs < 5 ? runs : 5 ))
 for kind in big small; do
+	case $only in *" commit "*) ;; *) continue ;; esac
 	name=ba-commit-$kind
 	if [ "$kind" = big ]; then
 		fill="dd if=/dev/urandom of=/data bs=1M count=$mb 2>/dev/null"
@@ -61,6 +68,11 @@ for kind in big small; do
 			-a "lumper commit --compression $comp $name ba/new-$kind:{i}" -post-a "lumper rmi ba/new-$kind:{i}" \
 			-b "$olumper commit --compression $comp $name ba/old-$kind:{i}" -post-b "lumper rmi ba/old-$kind:{i}"
 	done
+	if [ -n "$mid" ]; then
+		"$work/timeit" -n "$crun" -name "commit, $mb MB $kind, gzip: after (A) vs $(basename "$mid") (B)" \
+			-a "lumper commit $name ba/new-$kind:{i}" -post-a "lumper rmi ba/new-$kind:{i}" \
+			-b "$mlumper commit $name ba/mid-$kind:{i}" -post-b "lumper rmi ba/mid-$kind:{i}"
+	fi
 	"$work/timeit" -n "$crun" -name "commit, $mb MB $kind, gzip: after (A) vs tar c \\| gzip -1 of the files (B)" \
 		-a "lumper commit $name ba/new-$kind:{i}" -post-a "lumper rmi ba/new-$kind:{i}" \
 		-b "sh -c 'tar c -C $up . | gzip -1 >/dev/null'"
@@ -70,6 +82,7 @@ done
 # stop -t 1 of a container that ignores SIGTERM.
 trapcmd='trap "" TERM; sleep 1000'
 srun=$(( runs < 10 ? runs : 10 ))
+case $only in *" stop "*)
 t -n "$srun" -name 'stop -t 1, SIGTERM ignored: after (A) vs before (B)' \
 	-pre-a "lumper run -d --network none --name sa{i} $img sh -c '$trapcmd'" -a "lumper stop -t 1 sa{i}" -post-a "lumper rm sa{i}" \
 	-pre-b "$olumper run -d --network none --name sb{i} $img sh -c '$trapcmd'" -b "$olumper stop -t 1 sb{i}" -post-b "lumper rm sb{i}"
@@ -77,8 +90,10 @@ t -n "$srun" -name 'stop -t 1, SIGTERM ignored: after (A) vs ctr t kill; sleep 1
 	-pre-a "lumper run -d --network none --name sc{i} $img sh -c '$trapcmd'" -a "lumper stop -t 1 sc{i}" -post-a "lumper rm sc{i}" \
 	-pre-b "$ctr run -d --seccomp $img cs{i} sh -c '$trapcmd'" \
 	-b "sh -c '$ctr t kill cs{i} 2>/dev/null; sleep 1; $ctr t rm -f cs{i} >/dev/null 2>&1'" -post-b "$ctr c rm cs{i}"
+;; esac
 
 # logs: 2 million lines; a log rotated into 3 × 10 MB; --tail 10.
+case $only in *" logs "*) ;; *) exit 0 ;; esac
 lumper run -d --network none --name logsbig --log-opt max-size=1g $img seq 1 2000000 >/dev/null
 lumper run -d --network none --name logsrot --log-opt max-size=10m --log-opt max-file=3 $img seq 1 1000000 >/dev/null
 lumper run -d --network none --name logsempty $img true >/dev/null
@@ -88,6 +103,12 @@ raw=$(lumper inspect --format '{{.LogPath}}' logsbig)
 rot=$(lumper inspect --format '{{.LogPath}}' logsrot)
 t -name 'logs of 2M lines: after (A) vs before (B)' -a "sh -c 'lumper logs logsbig >/dev/null'" -b "sh -c '$old/lumper logs logsbig >/dev/null'"
 t -name 'logs of 2M lines: after (A) vs cat of the raw log (B)' -a "sh -c 'lumper logs logsbig >/dev/null'" -b "sh -c 'cat $raw >/dev/null'"
+if [ -n "$mid" ]; then
+	t -name "logs of 2M lines: after (A) vs $(basename "$mid") (B)" -a "sh -c 'lumper logs logsbig >/dev/null'" -b "sh -c '$mid/lumper logs logsbig >/dev/null'"
+	t -name "logs of 3 × 10 MB rotated: after (A) vs $(basename "$mid") (B)" -a "sh -c 'lumper logs logsrot >/dev/null'" -b "sh -c '$mid/lumper logs logsrot >/dev/null'"
+	t -name "logs of 2M lines: $(basename "$mid") (A) vs cat of the raw log (B)" -a "sh -c '$mid/lumper logs logsbig >/dev/null'" -b "sh -c 'cat $raw >/dev/null'"
+	t -name "logs of 3 × 10 MB rotated: $(basename "$mid") (A) vs cat of the 3 files (B)" -a "sh -c '$mid/lumper logs logsrot >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
+fi
 t -name 'logs of 3 × 10 MB rotated: after (A) vs before (B)' -a "sh -c 'lumper logs logsrot >/dev/null'" -b "sh -c '$old/lumper logs logsrot >/dev/null'"
 t -name 'logs of 3 × 10 MB rotated: after (A) vs cat of the 3 files (B)' -a "sh -c 'lumper logs logsrot >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
 t -name 'logs --tail 10 of 2M lines (A) vs of an empty log (B), after' -a "sh -c 'lumper logs --tail 10 logsbig >/dev/null'" -b "sh -c 'lumper logs --tail 10 logsempty >/dev/null'"

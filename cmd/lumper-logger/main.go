@@ -39,6 +39,17 @@
 //	                     (the first D after the init is known), one at a
 //	                     time: lumper's probe, which records the result
 //	--on-health-args ARGS those arguments, separated like --on-exit-args
+//	--stdin PATH         the container's stdin FIFO (run -d -i): the logger
+//	                     holds it open for writing (O_RDWR) while the init
+//	                     runs, so the container never reads EOF between two
+//	                     `lumper attach`es; closed when the init exits
+//	--fifo-io true       started by lumper rather than the shim (the stdin
+//	                     of a non-TTY container needs the shim's FIFO copy):
+//	                     fd 3 and 4 are the read ends of stdout and stderr
+//	                     FIFOs, --pid-file is written by lumper once the task
+//	                     exists, and EOF on stdout (the shim's copy ending
+//	                     with the container) does not end the logger before
+//	                     it has seen the init and run the exit program
 //
 // The shim keeps the write ends of the pipes open until the task is deleted,
 // so the end of the output is not signalled by EOF. Instead the logger waits
@@ -97,6 +108,10 @@ const (
 	pidPollInterval = 100 * time.Millisecond
 	// exitWait bounds the wait for the container's exit after EOF on stdout.
 	exitWait = 5 * time.Second
+	// fifoPidWait bounds a --fifo-io logger's wait for the pid file: lumper
+	// writes it right after creating the task, so none by then means that
+	// lumper died before (the task, if any, is reaped by the next start).
+	fifoPidWait = 2 * time.Minute
 	// drainTimeout bounds the final reads, in case some process outside
 	// the container's pid namespace keeps writing.
 	drainTimeout = 5 * time.Second
@@ -125,6 +140,9 @@ type config struct {
 
 	healthInterval time.Duration
 	healthArgs     []string
+
+	stdin  string // stdin FIFO held open while the init runs
+	fifoIO bool   // started by lumper with FIFOs (see --fifo-io)
 }
 
 func main() {
@@ -216,6 +234,10 @@ func parseArgs(args []string) (config, error) {
 			cfg.healthInterval = d
 		case "--on-health-args":
 			cfg.healthArgs = strings.Split(val, logs.OnExitArgsSep)
+		case "--stdin":
+			cfg.stdin = val
+		case "--fifo-io":
+			cfg.fifoIO = val == "true"
 		default:
 			return cfg, fmt.Errorf("unknown flag %s", key)
 		}
@@ -243,6 +265,11 @@ type logger struct {
 
 	sigR    int // read end of the self-pipe signal handlers write to
 	pidfd   int // -1 until the init process is known
+	stdinFd int // the --stdin FIFO, held while the init runs; -1 if none
+	// goneAt is when the init exited, for --fifo-io: the shim copies the
+	// last output into the FIFOs after that, so the exit is handled at their
+	// EOF (or exitWait later).
+	goneAt  time.Time
 	exited  bool
 	writeOK bool // false after a failed write, until one succeeds
 
@@ -256,6 +283,7 @@ func newLogger(cfg config) (*logger, error) {
 		fds:     [2]int{fdStdout, fdStderr},
 		buf:     make([]byte, readBufSize),
 		pidfd:   -1,
+		stdinFd: -1,
 		writeOK: true,
 	}
 	if cfg.discard {
@@ -295,11 +323,22 @@ func (l *logger) run() error {
 	}()
 
 	l.ensureNetNS()
+	if l.cfg.stdin != "" {
+		// O_RDWR never blocks on a FIFO and counts as a writer: the
+		// container's reads wait for input instead of ending.
+		fd, err := unix.Open(l.cfg.stdin, unix.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "lumper-logger: holding stdin %s: %v\n", l.cfg.stdin, err)
+		} else {
+			l.stdinFd = fd
+		}
+	}
 	// Ready: the shim lets runc create the container once it reads a byte.
 	unix.Write(fdReady, []byte{1})
 	unix.Close(fdReady)
 
 	l.checkPidFile()
+	readyAt := time.Now()
 	var eofAt time.Time // when stdout reached EOF
 	pfds := make([]unix.PollFd, 0, 4)
 	for {
@@ -313,7 +352,7 @@ func (l *logger) run() error {
 			}
 		}
 		pfds = append(pfds, unix.PollFd{Fd: int32(l.sigR), Events: unix.POLLIN})
-		if l.pidfd >= 0 {
+		if l.pidfd >= 0 && l.goneAt.IsZero() {
 			pfds = append(pfds, unix.PollFd{Fd: int32(l.pidfd), Events: unix.POLLIN})
 		}
 		timeout := -1
@@ -322,6 +361,15 @@ func (l *logger) run() error {
 			timeout = max(0, int(time.Until(eofAt.Add(exitWait))/time.Millisecond))
 		case !l.exited && l.pidfd < 0:
 			timeout = int(pidPollInterval / time.Millisecond)
+		}
+		if l.fds[0] < 0 && l.waitsForPid() {
+			timeout = min(timeout, int(pidPollInterval/time.Millisecond))
+		}
+		if !l.goneAt.IsZero() && !l.exited {
+			wait := max(0, int(time.Until(l.goneAt.Add(exitWait))/time.Millisecond)+1)
+			if timeout < 0 || wait < timeout {
+				timeout = wait
+			}
 		}
 		if !l.nextProbe.IsZero() {
 			wait := max(0, int(time.Until(l.nextProbe)/time.Millisecond)+1)
@@ -340,7 +388,11 @@ func (l *logger) run() error {
 			case l.sigR:
 				return l.finish()
 			case l.pidfd:
-				l.initExited()
+				if l.cfg.fifoIO && (l.fds[0] >= 0 || l.fds[1] >= 0) {
+					l.goneAt = time.Now()
+				} else {
+					l.initExited()
+				}
 			default:
 				for i, fd := range l.fds {
 					if fd == int(pfd.Fd) {
@@ -349,8 +401,15 @@ func (l *logger) run() error {
 				}
 			}
 		}
-		if !l.exited && l.pidfd < 0 {
+		if !l.exited && l.pidfd < 0 && l.goneAt.IsZero() {
 			l.checkPidFile()
+			if l.waitsForPid() && time.Since(readyAt) > fifoPidWait {
+				fmt.Fprintf(os.Stderr, "lumper-logger: no init pid in %s after %s: giving up\n", l.cfg.pidFile, fifoPidWait)
+				return l.finish()
+			}
+		}
+		if !l.goneAt.IsZero() && !l.exited && ((l.fds[0] < 0 && l.fds[1] < 0) || time.Since(l.goneAt) >= exitWait) {
+			l.initExited()
 		}
 		if l.fds[0] < 0 {
 			// EOF on stdout: the task is deleted, or a TTY container
@@ -361,11 +420,18 @@ func (l *logger) run() error {
 			if eofAt.IsZero() {
 				eofAt = time.Now()
 			}
-			if l.exited || l.pidfd < 0 || time.Since(eofAt) >= exitWait {
+			if l.exited || (l.pidfd < 0 && !l.waitsForPid()) || time.Since(eofAt) >= exitWait {
 				return l.finish()
 			}
 		}
 	}
+}
+
+// waitsForPid reports whether the logger still waits for the init's pid,
+// which lumper writes after the task exists (--fifo-io): the container may
+// have ended, and the shim's copy with it, before that.
+func (l *logger) waitsForPid() bool {
+	return l.cfg.fifoIO && !l.exited && l.pidfd < 0 && l.goneAt.IsZero()
 }
 
 // readPipe copies what is available in pipe i to its stream, in at most
@@ -435,6 +501,10 @@ func (l *logger) checkPidFile() {
 	fd, err := unix.PidfdOpen(pid, 0) // close-on-exec
 	if err != nil {
 		// Already exited and reaped.
+		if l.cfg.fifoIO && (l.fds[0] >= 0 || l.fds[1] >= 0) {
+			l.goneAt = time.Now() // its last output may still be on the way
+			return
+		}
 		l.initExited()
 		return
 	}
@@ -486,6 +556,7 @@ func (l *logger) initExited() {
 	}
 	l.exited = true
 	l.nextProbe = time.Time{}
+	l.closeStdin()
 	// The pipes hold all that the container wrote before it died.
 	l.drain()
 	if l.w != nil {
@@ -574,8 +645,17 @@ func isNetNS(path string) bool {
 	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
 }
 
+// closeStdin lets go of the stdin FIFO: nothing reads it any more.
+func (l *logger) closeStdin() {
+	if l.stdinFd >= 0 {
+		unix.Close(l.stdinFd)
+		l.stdinFd = -1
+	}
+}
+
 // finish saves what is left and closes the log.
 func (l *logger) finish() error {
+	defer l.closeStdin()
 	l.drain()
 	if !l.exited && l.pidfd >= 0 {
 		// Stopped before the container exited (the task was killed and

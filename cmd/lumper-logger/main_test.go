@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net/url"
 	"os"
 	"os/exec"
@@ -477,4 +478,53 @@ func TestLoggerRestoresMissingNetNS(t *testing.T) {
 	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	s.waitExit(5 * time.Second)
+}
+
+// --fifo-io (a logger lumper starts for `run -d -i`): the output comes
+// through the shim's copy into FIFOs, which goes on after the init has
+// exited, so the exit program runs only at their EOF, after the last output;
+// the --stdin FIFO is held open for writing while the init runs.
+func TestLoggerFIFOIOAndStdin(t *testing.T) {
+	hookDir := t.TempDir()
+	hook, marker := writeHook(t, hookDir)
+	stdin := filepath.Join(t.TempDir(), "stdin")
+	if err := unix.Mkfifo(stdin, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	canWrite := func() bool {
+		fd, err := unix.Open(stdin, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return err == nil
+	}
+	s := startLogger(t, "--fifo-io", "true", "--stdin", stdin, "--on-exit", hook, "--on-exit-args", "internal-reap")
+	if !canWrite() {
+		t.Fatal("the stdin FIFO has no reader: the logger does not hold it")
+	}
+	c := s.startContainer(`echo first`)
+	if err := c.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatal("the exit program ran before the output's EOF")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The shim's last copy, then its end.
+	s.outW.WriteString("last\n")
+	s.outW.Close()
+	s.errW.Close()
+	waitFile(t, marker, 5*time.Second)
+	if out, _ := readLog(t, s.log); out != "first\nlast\n" {
+		t.Errorf("log before the exit program: %q", out)
+	}
+	if err := s.waitExit(5 * time.Second); err != nil {
+		t.Fatalf("logger exit: %v", err)
+	}
+	if canWrite() {
+		t.Error("the stdin FIFO is still held after the init exited")
+	}
 }

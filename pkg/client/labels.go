@@ -42,6 +42,9 @@ const (
 	LabelInit = labelPrefix + "init"
 	// LabelTTY is "true" when the container has a terminal.
 	LabelTTY = labelPrefix + "tty"
+	// LabelOpenStdin is "true" for a container created with -i: a detached
+	// start gives it a stdin FIFO that `attach` writes to.
+	LabelOpenStdin = labelPrefix + "open-stdin"
 	// LabelLogMaxSize and LabelLogMaxFiles are the --log-opt rotation
 	// settings, for starts after the first (`start`, the restart monitor).
 	LabelLogMaxSize  = labelPrefix + "log-max-size"

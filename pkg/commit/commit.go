@@ -120,6 +120,12 @@ func Commit(ctx context.Context, c *client.Client, ref string, o Options) (Resul
 	if err := o.Validate(); err != nil {
 		return Result{}, err
 	}
+	start := time.Now()
+	trace := func(step string) {
+		if log.G(ctx).Logger.IsLevelEnabled(log.DebugLevel) {
+			log.G(ctx).WithField("after", time.Since(start).Round(10*time.Microsecond)).Debugf("commit: %s", step)
+		}
+	}
 	var name string // "": untagged, named by its manifest digest below
 	if o.Ref != "" {
 		name, _ = lumperimages.Normalize(o.Ref)
@@ -182,9 +188,18 @@ func Commit(ctx context.Context, c *client.Client, ref string, o Options) (Resul
 		}
 	}()
 
-	layer, err := containerLayer(ctx, c, ref, sn, rec.SnapshotKey, task, pause, mediaType, progress)
+	trace("lease taken")
+	layer, extracted, err := containerLayer(ctx, c, ref, sn, rec.SnapshotKey, info.Parent, task, pause, mediaType, progress)
 	if err != nil {
 		return Result{}, err
+	}
+	trace("layer written")
+	if extracted != nil {
+		defer func() {
+			if extracted != nil { // not committed
+				extracted.drop(ctx)
+			}
+		}()
 	}
 
 	cs := c.ContentStore()
@@ -205,16 +220,28 @@ func Commit(ctx context.Context, c *client.Client, ref string, o Options) (Resul
 		name = lumperimages.UntaggedName(target.Digest)
 	}
 	newImg := images.Image{Name: name, Target: target}
-	// Unpack before the record exists, so that a failure leaves no image.
-	if err := lumperimages.Unpack(ctx, c, newImg); err != nil {
-		return Result{}, err
-	}
-	if _, err := lumperimages.Store(ctx, c, newImg); err != nil {
-		return Result{}, err
-	}
+	trace("manifest written")
 	cfgDesc, err := images.Config(ctx, cs, target, platforms.Default())
 	if err != nil {
 		return Result{}, fmt.Errorf("reading config of image %s: %w", name, err)
+	}
+	// Unpack before the record exists, so that a failure leaves no image.
+	if extracted != nil {
+		chainID := identity.ChainID(img.RootFS.DiffIDs).String()
+		a := extracted
+		extracted = nil
+		if err := a.commit(ctx, chainID, snapshotter, c.LeasesService()); err != nil {
+			return Result{}, err
+		}
+		if err := markUnpacked(ctx, cs, cfgDesc.Digest, snapshotter, chainID); err != nil {
+			return Result{}, err
+		}
+	} else if err := lumperimages.Unpack(ctx, c, newImg); err != nil {
+		return Result{}, err
+	}
+	trace("unpacked")
+	if _, err := lumperimages.Store(ctx, c, newImg); err != nil {
+		return Result{}, err
 	}
 	return Result{Name: name, ID: cfgDesc.Digest}, nil
 }
@@ -303,12 +330,15 @@ func taskToPause(ctx context.Context, ctr containerd.Container, want bool) (cont
 // With pause set, the task is frozen meanwhile, so that the layer holds no
 // half-written file, and resumed before containerLayer returns, whatever
 // happens; the rest of the commit runs with the container running.
-func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapshots.Snapshotter, key string,
-	task containerd.Task, pause bool, mediaType string, progress func(int64)) (_ ocispec.Descriptor, retErr error) {
+//
+// The layer may come with its snapshot, extracted on parent while it was
+// written (see apply.go); the caller commits or drops it.
+func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapshots.Snapshotter, key, parent string,
+	task containerd.Task, pause bool, mediaType string, progress func(int64)) (_ ocispec.Descriptor, _ *layerApply, retErr error) {
 	if pause {
 		if err := task.Pause(ctx); err != nil {
 			if stillRunning(ctx, task, err) {
-				return ocispec.Descriptor{}, fmt.Errorf("pausing container %s: %w", ref, err)
+				return ocispec.Descriptor{}, nil, fmt.Errorf("pausing container %s: %w", ref, err)
 			}
 			// It exited meanwhile: nothing writes to its file system any more.
 			pause = false
@@ -332,28 +362,28 @@ func containerLayer(ctx context.Context, c *client.Client, ref string, sn snapsh
 	}
 	mounts, err := sn.Mounts(ctx, key)
 	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("reading mounts of container %s: %w", ref, err)
+		return ocispec.Descriptor{}, nil, fmt.Errorf("reading mounts of container %s: %w", ref, err)
 	}
 	if err := checkWhiteoutNames(ctx, ref, mounts); err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, nil, err
 	}
-	layer, err := writeLayer(ctx, c, sn, key, mediaType, progress)
+	layer, extracted, err := writeLayer(ctx, c, sn, key, parent, mediaType, progress)
 	// Without a pause the container may remove, grow or shrink a file while
 	// the differ walks its snapshot; such a race is worth a few more tries.
 	for attempt := 1; err != nil && !pause && attempt < unpausedTries && isFileRace(err); attempt++ {
 		log.G(ctx).WithError(err).WithField("container", ref).Debug("a file changed during an unpaused diff; trying again")
-		layer, err = writeLayer(ctx, c, sn, key, mediaType, progress)
+		layer, extracted, err = writeLayer(ctx, c, sn, key, parent, mediaType, progress)
 	}
 	if err != nil {
 		if !pause && isFileRace(err) {
-			return ocispec.Descriptor{}, api.Invalidf("container %s changed files while they were being committed (--pause=false): try again, or commit with the default pause", ref)
+			return ocispec.Descriptor{}, nil, api.Invalidf("container %s changed files while they were being committed (--pause=false): try again, or commit with the default pause", ref)
 		}
-		return ocispec.Descriptor{}, fmt.Errorf("computing the changes of container %s: %w", ref, err)
+		return ocispec.Descriptor{}, nil, fmt.Errorf("computing the changes of container %s: %w", ref, err)
 	}
 	if progress != nil {
 		progress(layer.Size)
 	}
-	return layer, nil
+	return layer, extracted, nil
 }
 
 // stillRunning tells whether a task whose pause failed with pauseErr is still
@@ -416,8 +446,11 @@ func isFileRace(err error) bool {
 }
 
 // writeLayer has containerd's diff service write the difference between the
-// container's snapshot and its parent into the content store.
-func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter, key, mediaType string, progress func(int64)) (_ ocispec.Descriptor, retErr error) {
+// container's snapshot and its parent into the content store. When the diff
+// runs in this process, the layer is also extracted into a new snapshot on
+// parent as it is written, returned when that succeeded.
+func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter, key, parent, mediaType string,
+	progress func(int64)) (_ ocispec.Descriptor, _ *layerApply, retErr error) {
 	cs := c.ContentStore()
 	ref := "lumper-commit-" + key + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	defer func() {
@@ -435,7 +468,8 @@ func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter,
 	}
 	opts := []diff.Opt{diff.WithMediaType(mediaType), diff.WithReference(ref)}
 	if !localDiff(mediaType) {
-		return rootfs.CreateDiff(ctx, key, sn, c.DiffService(), opts...)
+		layer, err := rootfs.CreateDiff(ctx, key, sn, c.DiffService(), opts...)
+		return layer, nil, err
 	}
 	// The same walking differ containerd runs, in this process, so that the
 	// layer is gzipped with all cores (compressLayer) and written to the
@@ -444,11 +478,27 @@ func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter,
 	// one is killed (sweepMounts).
 	dir, err := setMountDir(c)
 	if err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, nil, err
 	}
 	defer os.Remove(dir) // empty once the differ has unmounted
-	return rootfs.CreateDiff(ctx, key, sn, walking.NewWalkingDiff(cs),
-		append(opts, diff.WithCompressor(compressLayer))...)
+	var tee chan<- []byte
+	extract := startApply(ctx, sn, parent)
+	if extract != nil {
+		tee = extract.blocks
+	}
+	differ := overlayDiff{cs: cs, fallback: walking.NewWalkingDiff(cs)}
+	layer, err := rootfs.CreateDiff(ctx, key, sn, differ, append(opts, diff.WithCompressor(compressLayer(tee)))...)
+	if extract == nil {
+		return layer, nil, err
+	}
+	if aerr := extract.finish(); err != nil || aerr != nil {
+		if aerr != nil && err == nil {
+			log.G(ctx).WithError(aerr).Warn("commit: extracting the new layer failed; containerd unpacks it")
+		}
+		extract.drop(ctx)
+		extract = nil
+	}
+	return layer, extract, err
 }
 
 // localDiff reports whether the diff is computed in this process: for

@@ -56,6 +56,9 @@ type parallelGzip struct {
 	mu       sync.Mutex
 	err      error // the first error of the output goroutine
 	closed   bool
+	// tee, when set, receives every block of input, in order, after it is
+	// handed to the compressor; the blocks are never written to again.
+	tee chan<- []byte
 }
 
 // newParallelGzip returns a gzip writer to dst that compresses with all
@@ -140,6 +143,9 @@ func (w *parallelGzip) dispatch(last bool) {
 	if len(w.prev) > 0 {
 		dict = w.prev[max(0, len(w.prev)-gzipDictSize):]
 	}
+	if w.tee != nil && len(data) > 0 {
+		w.tee <- data
+	}
 	b := &gzipBlock{done: make(chan struct{})}
 	w.pending <- b // bounds the blocks in memory
 	w.sem <- struct{}{}
@@ -204,18 +210,22 @@ func (w *parallelGzip) Close() error {
 // containerd's content store (one RPC per write).
 const layerWriteBuf = 1 << 20
 
-// compressLayer is the local differ's compressor: parallel gzip, writing
-// to the content store in large requests.
-func compressLayer(dest io.Writer, mediaType string) (io.WriteCloser, error) {
-	if mediaType != ocispec.MediaTypeImageLayerGzip {
-		return nil, fmt.Errorf("unsupported layer media type %s", mediaType)
+// compressLayer returns the local differ's compressor: parallel gzip,
+// writing to the content store in large requests, and sending the
+// uncompressed blocks to tee when it is not nil.
+func compressLayer(tee chan<- []byte) func(dest io.Writer, mediaType string) (io.WriteCloser, error) {
+	return func(dest io.Writer, mediaType string) (io.WriteCloser, error) {
+		if mediaType != ocispec.MediaTypeImageLayerGzip {
+			return nil, fmt.Errorf("unsupported layer media type %s", mediaType)
+		}
+		bw := bufio.NewWriterSize(dest, layerWriteBuf)
+		zw, err := newParallelGzip(bw, gzipLevel)
+		if err != nil {
+			return nil, err
+		}
+		zw.tee = tee
+		return &flushCloser{parallelGzip: zw, bw: bw}, nil
 	}
-	bw := bufio.NewWriterSize(dest, layerWriteBuf)
-	zw, err := newParallelGzip(bw, gzipLevel)
-	if err != nil {
-		return nil, err
-	}
-	return &flushCloser{parallelGzip: zw, bw: bw}, nil
 }
 
 // flushCloser closes the compressor, then flushes the buffer under it.

@@ -249,6 +249,9 @@ func Create(ctx context.Context, c *client.Client, o CreateOptions) (_ container
 	if o.TTY {
 		labels[client.LabelTTY] = "true"
 	}
+	if o.Interactive {
+		labels[client.LabelOpenStdin] = "true"
+	}
 	if o.Privileged {
 		labels[client.LabelPrivileged] = "true"
 	}

@@ -171,6 +171,7 @@ func containerConfig(l map[string]string, spec *specs.Spec, img ocispec.ImageCon
 		Labels:      map[string]string{},
 		StopSignal:  img.StopSignal,
 		Healthcheck: healthConfigOf(l),
+		OpenStdin:   l[client.LabelOpenStdin] == "true",
 	}
 	maps.Copy(cfg.Labels, img.Labels)
 	maps.Copy(cfg.Labels, client.UserLabels(l))

@@ -26,6 +26,9 @@ type StartOptions struct {
 	Attach  bool
 	Stdio   Stdio           // with Attach; Stdio.In only with -i
 	Console console.Console // the user's terminal, with Attach and a TTY container
+	// DetachKeys detach `start -a` from a TTY container started with -i
+	// (see startAttached); nil: ctrl-p,ctrl-q.
+	DetachKeys []byte
 }
 
 // load resolves ref and loads the container.
@@ -118,6 +121,9 @@ func start(ctx context.Context, c *client.Client, ref string, rec containers.Con
 	lo := logOptionsFromLabels(rec.Labels)
 	if !o.Attach {
 		return StartDetached(ctx, c, ctr, tty, lo, false)
+	}
+	if keepsStdin(rec.Labels) {
+		return startAttached(ctx, c, ctr, tty, lo, o)
 	}
 	return RunAttached(ctx, c, ctr, AttachOptions{Stdio: o.Stdio, TTY: tty, Console: o.Console, Log: lo})
 }

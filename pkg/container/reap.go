@@ -125,6 +125,9 @@ func deleteTask(ctx context.Context, c *client.Client, ctr containerd.Container,
 	cur, err := currentTask(ctx, ctr, task)
 	if err != nil || !cur {
 		log.G(ctx).WithField("waited", time.Since(start)).Debug("task deleted by another lumper meanwhile")
+		if err == nil {
+			removedMeanwhile(ctx, c, ctr) // drops the lock files if rm ran
+		}
 		return nil, false, err
 	}
 	log.G(ctx).WithField("waited", time.Since(start)).Debug("deleting task")
@@ -157,6 +160,14 @@ func reapTask(ctx context.Context, c *client.Client, ctr containerd.Container, t
 // status from its Wait (stop): the status is not asked again, and the OOM
 // check runs while the delete lock is taken.
 func reapExited(ctx context.Context, c *client.Client, ctr containerd.Container, task containerd.Task, exit *containerd.ExitStatus) error {
+	// Under the start lock, so that a start right after the exit cannot
+	// attach a new network that the release below would then take down
+	// (it releases whatever the labels name).
+	unlock, err := lockStart(c, ctr.ID())
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	recorded := false
 	oomC := make(chan bool, 1)
 	go func() { oomC <- oomKilled(ctx, task) }()

@@ -295,6 +295,13 @@ const shimDiedExitCode = 137
 // it recorded anything.
 func settleVanishedTask(ctx context.Context, c *client.Client, ctr containerd.Container) (bool, error) {
 	ctx = context.WithoutCancel(ctx)
+	// The start lock first, as every reap: a start must not attach a
+	// network that the release below would take down.
+	unlockStart, err := lockStart(c, ctr.ID())
+	if err != nil {
+		return false, err
+	}
+	defer unlockStart()
 	unlock, err := lockTaskDelete(c, ctr.ID())
 	if err != nil {
 		return false, err
@@ -302,6 +309,7 @@ func settleVanishedTask(ctx context.Context, c *client.Client, ctr containerd.Co
 	defer unlock()
 	labels, err := ctr.Labels(ctx)
 	if errdefs.IsNotFound(err) {
+		removedMeanwhile(ctx, c, ctr) // drops the lock files rm removed
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("reading labels of %s: %w", client.ShortID(ctr.ID()), err)

@@ -190,8 +190,21 @@ func StartDetached(ctx context.Context, c *client.Client, ctr containerd.Contain
 	if err := attachNetwork(ctx, c, ctr); err != nil {
 		return networkFailed(ctx, c, ctr, removeOnFailure, err)
 	}
+	stdin, err := detachedStdin(ctx, c, ctr, tty, logURI) // nil without -i
+	if err != nil {
+		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
+	}
+	if stdin != nil {
+		creator = stdin.creator
+	}
 	task, err := newTask(ctx, c, ctr, creator)
 	if err != nil {
+		stdin.abort(ctx)
+		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
+	}
+	if err := stdin.started(task.Pid()); err != nil {
+		_, _, _ = deleteTask(ctx, c, ctr, task, nil, containerd.WithProcessKill)
+		stdin.abort(ctx)
 		return finishFailedStart(ctx, c, ctr, removeOnFailure, err)
 	}
 	if err := task.Start(ctx); err != nil {
@@ -233,11 +246,16 @@ func finishFailedStart(ctx context.Context, c *client.Client, ctr containerd.Con
 	return serr
 }
 
-// removedMeanwhile reports whether ctr no longer exists: an `rm` that ran
-// before this lumper took the start lock removed it.
+// removedMeanwhile reports whether ctr no longer exists: an `rm` ran while
+// this lumper waited for one of the container's locks. rm dropped the lock
+// files, which taking the lock here made again: they go too.
 func removedMeanwhile(ctx context.Context, c *client.Client, ctr containerd.Container) bool {
 	_, err := c.ContainerService().Get(ctx, ctr.ID())
-	return errdefs.IsNotFound(err)
+	if !errdefs.IsNotFound(err) {
+		return false
+	}
+	removeDeleteLock(c, ctr.ID())
+	return true
 }
 
 // removedWhileStarting is the error of a start whose container was removed

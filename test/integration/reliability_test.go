@@ -830,7 +830,8 @@ func lockWaiters(t *testing.T, ino uint64) (waiters int, held bool) {
 }
 
 // TestDeleteLockDiesWithItsHolder: the one-delete lock is honoured by stop
-// and by the logger's reaper (both wait while another process holds it,
+// and by the logger's reaper (both wait while another process holds it —
+// the reaper behind stop, on the start lock that every reap takes first —
 // with the task stopped but not deleted), it is not in the container's
 // directory, and it dies with its holder: once the holder is SIGKILLed, the
 // task is deleted, once, and nothing lingers.
@@ -868,11 +869,18 @@ func TestDeleteLockDiesWithItsHolder(t *testing.T) {
 	if err := stop.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// stop kills the container, then waits for the lock; the logger's
-	// reaper, woken by the exit, waits as well.
-	eventually(t, 30*time.Second, "stop and the reaper to wait for the lock", func() bool {
+	// stop kills the container, then waits for the delete lock (holding
+	// the start lock, which a reap takes first); the logger's reaper, woken
+	// by the exit, waits for the start lock.
+	startLock := filepath.Join(filepath.Dir(lock), id+".start")
+	eventually(t, 30*time.Second, "stop and the reaper to wait for the locks", func() bool {
 		w, _ := lockWaiters(t, ino)
-		return w >= 2
+		var st syscall.Stat_t
+		if w < 1 || syscall.Stat(startLock, &st) != nil {
+			return false
+		}
+		ws, held := lockWaiters(t, st.Ino)
+		return held && ws >= 1
 	})
 	if st := taskStatusOf(t, id); st != containerd.Stopped {
 		t.Fatalf("task is %q while the lock is held, want stopped and not deleted", st)

@@ -28,6 +28,8 @@ func TestCmdsErrorsBeforeDialing(t *testing.T) {
 		{[]string{"system", "prune", "extra"}, 1, ""},
 		{[]string{"diff"}, 1, ""},
 		{[]string{"attach"}, 1, ""},
+		{[]string{"attach", "--detach-keys", "ctrl-1", "web"}, 1, "--detach-keys"},
+		{[]string{"start", "-ai", "--detach-keys", "alt-x", "web"}, 1, "--detach-keys"},
 		{[]string{"export", "a", "b"}, 1, ""},
 	} {
 		_, stderr, code := runCmd(t, "", c.args...)

@@ -16,6 +16,7 @@ type StartOptions struct {
 	Global      *GlobalOptions
 	Attach      bool
 	Interactive bool
+	DetachKeys  string
 	Refs        []string
 	In          io.Reader
 	Out         io.Writer
@@ -37,11 +38,15 @@ func newStartCmd(g *GlobalOptions) *cobra.Command {
 			if (o.Attach || o.Interactive) && len(args) > 1 {
 				return usageErrorf(cmd, "-a and -i attach to one container: give only one")
 			}
+			if _, err := container.ParseDetachKeys(o.DetachKeys); err != nil {
+				return usageErrorf(cmd, "%v", err)
+			}
 			return runOrHook(cmd.Context(), o.Global, o, func(ctx context.Context, o *StartOptions) error { return runStart(ctx, cmd, o) })
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Attach, "attach", "a", false, "attach to the container's output and exit with its status")
 	cmd.Flags().BoolVarP(&o.Interactive, "interactive", "i", false, "attach the container's stdin (implies -a)")
+	cmd.Flags().StringVar(&o.DetachKeys, "detach-keys", "", "key sequence that detaches from a TTY container created with -i (default ctrl-p,ctrl-q)")
 	return cmd
 }
 
@@ -57,7 +62,11 @@ func runStart(ctx context.Context, cmd *cobra.Command, o *StartOptions) error {
 			})
 		}
 		ref := o.Refs[0]
-		so := container.StartOptions{Attach: true, Stdio: container.Stdio{Out: o.Out, Err: o.Err}}
+		keys, err := container.ParseDetachKeys(o.DetachKeys)
+		if err != nil {
+			return err
+		}
+		so := container.StartOptions{Attach: true, Stdio: container.Stdio{Out: o.Out, Err: o.Err}, DetachKeys: keys}
 		if o.Interactive {
 			so.Stdio.In = o.In
 		}
