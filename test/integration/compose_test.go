@@ -83,6 +83,15 @@ func TestComposeApp(t *testing.T) {
 	if want := "db 1 False db " + dir + "\n"; labels != want {
 		t.Fatalf("labels of db: %q, want %q", labels, want)
 	}
+	// The suite's LUMPER_SHIM=isolated applies to compose as to run: no
+	// shim group (a grouped shim's logger never found db's init pid).
+	c, ctx := ctd(t)
+	dbID := strings.TrimSpace(lumper(t, "inspect", "--format", "{{.Id}}", p+"-db-1"))
+	if ctr, err := c.LoadContainer(ctx, dbID); err != nil {
+		t.Fatal(err)
+	} else if l, err := ctr.Labels(ctx); err != nil || l["lumper.io/shim-group"] != "" {
+		t.Fatalf("db's shim group %q (LUMPER_SHIM=%s): %v", l["lumper.io/shim-group"], os.Getenv("LUMPER_SHIM"), err)
+	}
 	if deps := lumper(t, "inspect", "--format", `{{index .Config.Labels "com.docker.compose.depends_on"}}`, p+"-web-1"); deps != "db:service_healthy:false,migrate:service_completed_successfully:false\n" {
 		t.Fatalf("depends_on label of web: %q", deps)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -117,6 +118,7 @@ func (o *ComposeOptions) serviceCreateOptions(nc compose.NewContainer) (containe
 	ro := &RunOptions{Global: o.Global}
 	cmd := &cobra.Command{Use: "compose"}
 	addCreateFlags(cmd.Flags(), ro)
+	o.runDefaults(ro)
 	fail := func(err error) (container.CreateOptions, error) {
 		var ue *usageError
 		if errors.As(err, &ue) {
@@ -135,6 +137,26 @@ func (o *ComposeOptions) serviceCreateOptions(nc compose.NewContainer) (containe
 		co.Health.Test = hc.Test
 	}
 	return co, nil
+}
+
+// runDefaults gives the create flags what lumper.toml and the environment
+// give `run`'s (config.go applies them to run and create only): the shim
+// mode and the log options.
+func (o *ComposeOptions) runDefaults(ro *RunOptions) {
+	st := configOf(o.Global)
+	if st == nil {
+		return
+	}
+	for _, s := range st.settings {
+		switch s.Key {
+		case "shim":
+			ro.Shim = s.Value
+		case "log_opts":
+			if s.Value != "" {
+				ro.LogOpts = strings.Split(s.Value, ",")
+			}
+		}
+	}
 }
 
 // serviceRunFlags sets run's flags from a service, as `lumper run` would
@@ -229,7 +251,7 @@ func serviceRunFlags(ro *RunOptions, cmd *cobra.Command, nc compose.NewContainer
 	}
 	ro.TTY = s.Tty
 	if s.Logging != nil {
-		ro.LogDriver = s.Logging.Driver
+		ro.LogDriver, ro.LogOpts = s.Logging.Driver, nil
 		for _, k := range slices.Sorted(maps.Keys(s.Logging.Options)) {
 			ro.LogOpts = append(ro.LogOpts, k+"="+s.Logging.Options[k])
 		}
