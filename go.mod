@@ -28,7 +28,19 @@ require (
 	golang.org/x/term v0.45.0
 )
 
-require github.com/ulikunitz/xz v0.5.17
+require (
+	github.com/compose-spec/compose-go/v2 v2.16.2
+	github.com/ulikunitz/xz v0.5.17
+)
+
+require (
+	github.com/docker/go-connections v0.4.0 // indirect
+	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
+	github.com/mattn/go-shellwords v1.0.13 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.1 // indirect
+	github.com/xhit/go-str2duration/v2 v2.1.0 // indirect
+	go.yaml.in/yaml/v4 v4.0.0-rc.4 // indirect
+)
 
 require (
 	github.com/json-iterator/go v1.1.12 // indirect

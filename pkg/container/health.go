@@ -74,6 +74,9 @@ type HealthOptions struct {
 	Start    time.Duration
 	Retries  int
 	Disable  bool // --no-healthcheck
+	// Test is a whole test (["CMD", args...] or ["CMD-SHELL", cmd]), as a
+	// compose file's healthcheck has it; Cmd wins when both are set.
+	Test []string
 }
 
 // Set reports whether any health flag is given.
@@ -113,6 +116,9 @@ func MergeHealth(img *api.HealthConfig, o HealthOptions) *api.HealthConfig {
 	var hc api.HealthConfig
 	if img != nil {
 		hc = *img
+	}
+	if len(o.Test) > 0 {
+		hc.Test = o.Test
 	}
 	if o.Cmd != "" {
 		hc.Test = []string{"CMD-SHELL", o.Cmd}

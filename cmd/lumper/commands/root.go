@@ -71,6 +71,8 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		},
 	}
 	root.CompletionOptions.HiddenDefaultCmd = false
+	// A group's own flags before its verb (`compose -f FILE logs -f`).
+	root.TraverseChildren, root.Args, root.RunE = true, cobra.ArbitraryArgs, unknownSubcommand
 	// --version (and -v, as Docker's) prints one line without containerd.
 	bi := clientVersion()
 	root.Version = bi.Version
@@ -120,6 +122,7 @@ Its containers and images live in their own containerd namespace ("lumper").`,
 		newNetworkCmd(g),
 		newPortCmd(g), newDiffCmd(g), newExportCmd(g), newUpdateCmd(g), newEventsCmd(g), newAttachCmd(g),
 		newVolumeCmd(g), newGenerateCmd(g),
+		newComposeCmd(g),
 	)
 	installConfig(root, g)
 	refuseUnknownSubcommands(root)
@@ -139,14 +142,23 @@ func refuseUnknownSubcommands(root *cobra.Command) {
 		if c.Runnable() {
 			continue
 		}
-		c.Args = cobra.ArbitraryArgs
-		c.RunE = func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
-			}
-			return usageErrorf(cmd, "unknown command %q for %q", args[0], cmd.CommandPath())
-		}
+		c.Args, c.RunE = cobra.ArbitraryArgs, unknownSubcommand
 	}
+}
+
+// unknownSubcommand is the run function of a group (and of the root, which
+// TraverseChildren leaves to it): help alone, an error for a bad verb.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		return usageErrorf(cmd, "unknown command %q for %q: did you mean %s?", args[0], cmd.CommandPath(), strings.Join(s, " or "))
+	}
+	return usageErrorf(cmd, "unknown command %q for %q", args[0], cmd.CommandPath())
 }
 
 // setupLogging keeps library warnings (such as containerd's cgroup v1
