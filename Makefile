@@ -24,10 +24,13 @@ VERSION_PKG := github.com/lumper/lumper/cmd/lumper/commands
 VERSION_LDFLAGS := -X $(VERSION_PKG).buildVersion=$(VERSION) -X $(VERSION_PKG).buildCommit=$(GIT_COMMIT) \
 	-X $(VERSION_PKG).buildTime=$(BUILD_TIME)
 
-## build: lumper, lumper-logger, lumper-init and lumper-kube (generate kube's YAML writer) into _output/bin, static (nothing needs cgo),
+## build: lumper, lumper-logger, lumper-init, lumper-kube (generate kube's YAML writer) and lumper-compose
+## (lumper with compose-go, which `lumper compose` execs) into _output/bin, static (nothing needs cgo),
 ## version, commit and date stamped
+BUILD_TAGS := nocompose
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger ./cmd/lumper-init ./cmd/lumper-kube
+	CGO_ENABLED=0 $(GO) build -trimpath -tags $(BUILD_TAGS) -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' -o $(BIN)/ ./cmd/lumper ./cmd/lumper-logger ./cmd/lumper-init ./cmd/lumper-kube
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' -o $(BIN)/ ./cmd/lumper-compose
 
 ## man / completions: man pages and bash, zsh, fish completions from the command tree
 MAN := $(CURDIR)/_output/man
@@ -48,8 +51,10 @@ release: man completions
 		os=$$(echo $$p | cut -d/ -f1); arch=$$(echo $$p | cut -d/ -f2); variant=$$(echo $$p | cut -d/ -f3); \
 		name=lumper-$(RELEASE_VERSION)-$$os-$$arch$${variant}; dir=$(RELEASE)/$$name; \
 		echo "building $$name"; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -tags $(BUILD_TAGS) -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' \
 			-o $$dir/bin/ ./cmd/lumper ./cmd/lumper-logger ./cmd/lumper-init ./cmd/lumper-kube; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -ldflags '$(LDFLAGS) $(VERSION_LDFLAGS)' \
+			-o $$dir/bin/ ./cmd/lumper-compose; \
 		mkdir -p $$dir/share/man/man1 $$dir/share/bash-completion/completions $$dir/share/zsh/site-functions \
 			$$dir/share/fish/vendor_completions.d; \
 		cp $(MAN)/*.1 $$dir/share/man/man1/; \
@@ -158,7 +163,7 @@ bench-smoke: build containerd
 install: build man completions
 	install -d $(PREFIX)/bin $(PREFIX)/share/man/man1 $(PREFIX)/share/bash-completion/completions \
 		$(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
-	install -m 0755 $(BIN)/lumper $(BIN)/lumper-logger $(BIN)/lumper-init $(BIN)/lumper-kube $(PREFIX)/bin/
+	install -m 0755 $(BIN)/lumper $(BIN)/lumper-logger $(BIN)/lumper-init $(BIN)/lumper-kube $(BIN)/lumper-compose $(PREFIX)/bin/
 	install -m 0644 $(MAN)/*.1 $(PREFIX)/share/man/man1/
 	install -m 0644 $(COMPLETIONS)/lumper.bash $(PREFIX)/share/bash-completion/completions/lumper
 	install -m 0644 $(COMPLETIONS)/_lumper $(PREFIX)/share/zsh/site-functions/_lumper

@@ -13,19 +13,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/lumper/lumper/pkg/api"
+	"github.com/lumper/lumper/pkg/plugin"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 )
 
 // Binary is the generator's executable.
-const Binary = "lumper-kube"
+const Binary = plugin.Kube
 
 // Kinds of workload (lumper-kube's --type).
 const (
@@ -112,20 +111,7 @@ func Convert(ctx context.Context, docs []api.ContainerJSON, o Options, warn io.W
 
 // Find looks for lumper-kube beside the running lumper, then in PATH.
 func Find() (string, error) {
-	if self, err := os.Executable(); err == nil {
-		if real, err := filepath.EvalSymlinks(self); err == nil {
-			self = real
-		}
-		p := filepath.Join(filepath.Dir(self), Binary)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath(Binary)
-	if err != nil {
-		return "", fmt.Errorf("%s not found next to lumper or in PATH: `generate kube` needs it, install it with 'make install'", Binary)
-	}
-	return filepath.Abs(p)
+	return plugin.Find(Binary, "`generate kube`")
 }
 
 // lastLine is the last non-empty line of s.

@@ -169,3 +169,25 @@ func TestViolationsFound(t *testing.T) {
 		t.Errorf("got %d violations, want 8: %q", len(got), got)
 	}
 }
+
+// TestLumperLinksNoCompose: lumper, as `make build` builds it (-tags
+// nocompose), does not link compose-go — whose package init costs every
+// command ~7 ms — while lumper-compose does (so the check can fail).
+func TestLumperLinksNoCompose(t *testing.T) {
+	deps := func(tags, pkg string) []string {
+		out, err := exec.Command("go", "list", "-tags", tags, "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		return strings.Fields(string(out))
+	}
+	hasCompose := func(ds []string) bool {
+		return slices.ContainsFunc(ds, func(d string) bool { return strings.HasPrefix(d, "github.com/compose-spec/") })
+	}
+	if hasCompose(deps("nocompose", module+"/cmd/lumper")) {
+		t.Error("lumper built with -tags nocompose links compose-go: it belongs in lumper-compose")
+	}
+	if !hasCompose(deps("", module+"/cmd/lumper-compose")) {
+		t.Error("lumper-compose does not link compose-go: the check above proves nothing")
+	}
+}

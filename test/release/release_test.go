@@ -131,7 +131,7 @@ func TestReleaseArtefacts(t *testing.T) {
 		}
 		seen++
 		root := unpack(t, filepath.Join(dir, name))
-		for _, bin := range []string{"lumper", "lumper-logger", "lumper-init", "lumper-kube"} {
+		for _, bin := range []string{"lumper", "lumper-logger", "lumper-init", "lumper-kube", "lumper-compose"} {
 			f, err := elf.Open(filepath.Join(root, "bin", bin))
 			if err != nil {
 				t.Fatalf("%s: %s: %v", name, bin, err)
