@@ -18,9 +18,9 @@ import (
 	"strings"
 
 	"github.com/lumper/lumper/pkg/api"
-	"github.com/lumper/lumper/pkg/plugin"
 	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
+	"github.com/lumper/lumper/pkg/plugin"
 )
 
 // Binary is the generator's executable.
