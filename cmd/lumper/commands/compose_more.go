@@ -195,10 +195,22 @@ func (o *ComposeOptions) eachContainer(ctx context.Context, services []string, f
 }
 
 func newComposeStopCmd(co *ComposeOptions) *cobra.Command {
+	return newComposeTimedCmd(co, "stop [OPTIONS] [SERVICE...]",
+		"Stop the services' containers (stop_signal, then SIGKILL after stop_grace_period)",
+		func(ctx context.Context, c *client.Client, id string, t time.Duration) error {
+			_, err := container.Stop(ctx, c, id, t)
+			return err
+		})
+}
+
+// newComposeTimedCmd is compose stop or restart: fn on each of the
+// services' containers, with -t/--timeout (-1: the container's own grace
+// period).
+func newComposeTimedCmd(co *ComposeOptions, use, short string, fn func(ctx context.Context, c *client.Client, id string, t time.Duration) error) *cobra.Command {
 	timeout := -1
 	cmd := &cobra.Command{
-		Use:   "stop [OPTIONS] [SERVICE...]",
-		Short: "Stop the services' containers (stop_signal, then SIGKILL after stop_grace_period)",
+		Use:   use,
+		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t := time.Duration(-1)
 			if cmd.Flags().Changed("timeout") {
@@ -206,8 +218,7 @@ func newComposeStopCmd(co *ComposeOptions) *cobra.Command {
 			}
 			return runOrHook(cmd.Context(), co.Global, co, func(ctx context.Context, co *ComposeOptions) error {
 				return co.eachContainer(ctx, args, func(ctx context.Context, c *client.Client, ci api.ContainerInfo) error {
-					_, err := container.Stop(ctx, c, ci.ID, t)
-					return err
+					return fn(ctx, c, ci.ID, t)
 				})
 			})
 		},
@@ -231,24 +242,10 @@ func newComposeStartCmd(co *ComposeOptions) *cobra.Command {
 }
 
 func newComposeRestartCmd(co *ComposeOptions) *cobra.Command {
-	timeout := -1
-	cmd := &cobra.Command{
-		Use:   "restart [OPTIONS] [SERVICE...]",
-		Short: "Stop and start the services' containers again",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			t := time.Duration(-1)
-			if cmd.Flags().Changed("timeout") {
-				t = time.Duration(timeout) * time.Second
-			}
-			return runOrHook(cmd.Context(), co.Global, co, func(ctx context.Context, co *ComposeOptions) error {
-				return co.eachContainer(ctx, args, func(ctx context.Context, c *client.Client, ci api.ContainerInfo) error {
-					return container.Restart(ctx, c, ci.ID, t)
-				})
-			})
-		},
-	}
-	cmd.Flags().IntVarP(&timeout, "timeout", "t", 10, "seconds to wait before killing (default: the service's stop_grace_period, else 10)")
-	return cmd
+	return newComposeTimedCmd(co, "restart [OPTIONS] [SERVICE...]", "Stop and start the services' containers again",
+		func(ctx context.Context, c *client.Client, id string, t time.Duration) error {
+			return container.Restart(ctx, c, id, t)
+		})
 }
 
 func newComposeRmCmd(co *ComposeOptions) *cobra.Command {
