@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -407,6 +408,23 @@ func probe(ctx context.Context, task containerd.Task, pspec *specs.Process, out 
 // still starting, does not count; otherwise the streak grows, and reaching
 // the retries makes the container unhealthy.
 func recordHealth(path string, pid uint32, since time.Time, hc *api.HealthConfig, r api.HealthLog, probeStart time.Time) error {
+	// Probes may end together (the logger's, and a manual or overlapping
+	// one): each read-modify-write of the file is one at a time, under a
+	// lock on the container's directory (never made again once rm removed
+	// it).
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("recording health: %w", err)
+	}
+	defer dir.Close()
+	for {
+		if err = syscall.Flock(int(dir.Fd()), syscall.LOCK_EX); !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("recording health: locking %s: %w", dir.Name(), err)
+	}
 	st, ok := readHealthState(path)
 	if !ok || st.Pid != pid {
 		st = healthState{Pid: pid, Since: since, State: api.Health{Status: HealthStarting}}

@@ -271,7 +271,9 @@ func shimGone(err error) bool {
 		return false
 	}
 	s := err.Error()
-	for _, m := range []string{"ttrpc: closed", "connection refused", "shim disconnected", "connection reset", "no such file or directory: unknown"} {
+	for _, m := range []string{"ttrpc: closed", "connection refused", "shim disconnected", "connection reset", "no such file or directory: unknown",
+		// containerd 1.7, dialing a group socket the exiting shim removed.
+		"failed to create TTRPC connection"} {
 		if strings.Contains(s, m) {
 			return true
 		}

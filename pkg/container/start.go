@@ -279,7 +279,10 @@ func startError(err error) error {
 		detail = fmt.Sprintf("exec %q: %s", m[1], m[2])
 	}
 	switch {
-	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+	case strings.Contains(msg, "executable file not found"),
+		// The command's path is missing, not some file of the runtime's
+		// (a shim socket, a mount source).
+		strings.Contains(msg, "no such file or directory") && strings.Contains(msg, "exec: "):
 		return &api.StatusError{Code: 127, Err: errors.New(detail)}
 	case strings.Contains(msg, "permission denied"), strings.Contains(msg, "is a directory"), strings.Contains(msg, "exec format error"):
 		return &api.StatusError{Code: 126, Err: errors.New(detail)}

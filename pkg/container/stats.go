@@ -10,6 +10,7 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/errdefs"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -26,7 +27,8 @@ type StatsTarget struct {
 // container when refs is empty (every container with all). A container that
 // is not running is sampled as zeros, as Docker shows it.
 func StatsTargets(ctx context.Context, c *client.Client, refs []string, all bool) ([]*StatsTarget, error) {
-	if len(refs) == 0 {
+	listed := len(refs) == 0
+	if listed {
 		rows, err := List(ctx, c)
 		if err != nil {
 			return nil, err
@@ -40,6 +42,9 @@ func StatsTargets(ctx context.Context, c *client.Client, refs []string, all bool
 	var out []*StatsTarget
 	for _, ref := range refs {
 		rec, ctr, err := load(ctx, c, ref)
+		if listed && errdefs.IsNotFound(err) {
+			continue // listed, then removed meanwhile
+		}
 		if err != nil {
 			return nil, err
 		}
