@@ -194,10 +194,14 @@ func defaultPidFile() string {
 		return "init.pid"
 	}
 	wd, err := os.Getwd()
-	if err != nil {
-		return "init.pid"
+	if err != nil || filepath.Base(wd) == id {
+		return "init.pid" // the shim's own bundle
 	}
-	return filepath.Join(filepath.Dir(wd), id, "init.pid")
+	own := filepath.Join(filepath.Dir(wd), id)
+	if fi, err := os.Stat(own); err != nil || !fi.IsDir() {
+		return "init.pid" // not a bundle layout: the working directory
+	}
+	return filepath.Join(own, "init.pid")
 }
 
 // parseArgs parses "--key value" pairs (the shim's rendering of the URI
