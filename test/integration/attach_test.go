@@ -45,23 +45,8 @@ func attachWithInput(t *testing.T, args ...string) (in io.WriteCloser, out, errb
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	fo, _ := os.Create(filepath.Join(dir, "out"))
-	fe, _ := os.Create(filepath.Join(dir, "err"))
-	cmd.Stdout, cmd.Stderr = fo, fe
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	read := func(f *os.File) func() string {
-		return func() string { b, _ := os.ReadFile(f.Name()); return string(b) }
-	}
-	return w, read(fo), read(fe), cmd
+	out, errb = startBackground(t, cmd)
+	return w, out, errb, cmd
 }
 
 const echoLoop = `while read l; do echo "got $l"; [ "$l" = quit ] && exit 5; done; echo EOF; exit 9`

@@ -549,10 +549,18 @@ var _ = registerCompat("top-ps",
 // read what it printed so far, and wait waits for its exit code.
 func attachStream(t *testing.T, args ...string) (out, errb func() string, cmd *exec.Cmd) {
 	t.Helper()
+	cmd = lumperCmd(append([]string{"attach"}, args...)...)
+	out, errb = startBackground(t, cmd)
+	return out, errb, cmd
+}
+
+// startBackground starts cmd with its output in files, killed at the end of
+// the test if still running; out and errb read what it wrote so far.
+func startBackground(t *testing.T, cmd *exec.Cmd) (out, errb func() string) {
+	t.Helper()
 	dir := t.TempDir()
 	fo, _ := os.Create(filepath.Join(dir, "out"))
 	fe, _ := os.Create(filepath.Join(dir, "err"))
-	cmd = lumperCmd(append([]string{"attach"}, args...)...)
 	cmd.Stdout, cmd.Stderr = fo, fe
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -566,7 +574,7 @@ func attachStream(t *testing.T, args ...string) (out, errb func() string, cmd *e
 	read := func(f *os.File) func() string {
 		return func() string { b, _ := os.ReadFile(f.Name()); return string(b) }
 	}
-	return read(fo), read(fe), cmd
+	return read(fo), read(fe)
 }
 
 func exitCodeOf(t *testing.T, cmd *exec.Cmd) int {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/containerd/console"
 	"github.com/containerd/errdefs"
@@ -217,6 +219,16 @@ func (e *usageError) Unwrap() error { return e.err }
 
 func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
 	return &usageError{cmd: cmd, err: fmt.Errorf(format, args...)}
+}
+
+// Main runs lumper's command line (os.Args) with a context that SIGINT and
+// SIGTERM cancel, and returns the process exit code: the whole of lumper's
+// main and of lumper-compose's.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	cmd, err := NewRoot().ExecuteContextC(ctx)
+	stop()
+	return ExitCode(os.Stderr, cmd, err)
 }
 
 // ExitCode prints err (one line) to w and returns the process exit code
