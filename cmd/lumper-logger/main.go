@@ -410,6 +410,10 @@ func (l *logger) run() error {
 				return l.finish()
 			case l.pidfd:
 				if l.cfg.fifoIO && (l.fds[0] >= 0 || l.fds[1] >= 0) {
+					// Once: the pidfd stays readable, and a second
+					// round would move goneAt (and spin the poll).
+					unix.Close(l.pidfd)
+					l.pidfd = -1
 					l.goneAt = time.Now()
 				} else {
 					l.initExited()
@@ -678,12 +682,17 @@ func (l *logger) closeStdin() {
 func (l *logger) finish() error {
 	defer l.closeStdin()
 	l.drain()
-	if !l.exited && l.pidfd >= 0 {
+	switch {
+	case l.exited:
+	case !l.goneAt.IsZero():
+		// --fifo-io: the init is gone and its output has ended (or one
+		// stream has, and the drain above took what was left): the exit
+		// program must still run.
+		l.initExited()
+	case l.pidfd >= 0 && l.pidfdExited():
 		// Stopped before the container exited (the task was killed and
 		// deleted at once): the exit program still has to run if it died.
-		if l.pidfdExited() {
-			l.initExited()
-		}
+		l.initExited()
 	}
 	for _, s := range l.streams {
 		l.reportWrite(s.Close())
