@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/leases"
@@ -18,11 +19,11 @@ import (
 	"github.com/lumper/lumper/pkg/proc"
 )
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // ValidateName checks a container name the way Docker does.
 func ValidateName(name string) error {
-	if len(name) > 128 || !nameRE.MatchString(name) {
+	if len(name) > 128 || !nameRE().MatchString(name) {
 		return fmt.Errorf("invalid container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters) are allowed", name)
 	}
 	return nil

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"github.com/containerd/containerd/v2/core/containers"
@@ -15,7 +14,19 @@ type ContainerLister interface {
 	List(ctx context.Context, filters ...string) ([]containers.Container, error)
 }
 
-var hexRE = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
+// IsIDPrefix reports whether ref can be (a prefix of) a container ID: 1 to
+// 64 lowercase hex digits.
+func IsIDPrefix(ref string) bool {
+	if ref == "" || len(ref) > 64 {
+		return false
+	}
+	for i := 0; i < len(ref); i++ {
+		if c := ref[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ResolveContainer finds the container a user means by ref: a full ID, a
 // name, or a unique ID prefix, in that order of preference. Not found is an
@@ -25,7 +36,7 @@ func ResolveContainer(ctx context.Context, cs ContainerLister, ref string) (cont
 		return containers.Container{}, fmt.Errorf("empty container name or ID: %w", errdefs.ErrInvalidArgument)
 	}
 	filters := []string{"labels." + strconv.Quote(LabelName) + "==" + strconv.Quote(ref)}
-	if hexRE.MatchString(ref) {
+	if IsIDPrefix(ref) {
 		filters = append(filters, "id~="+strconv.Quote("^"+ref))
 	}
 	found, err := cs.List(ctx, filters...)

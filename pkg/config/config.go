@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -129,7 +130,7 @@ func decodeError(path string, err error) error {
 		line, _ := de.Position()
 		msg := strings.TrimPrefix(de.Error(), "toml: ")
 		if k := de.Key(); len(k) > 0 {
-			if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+			if m := typeMismatch().FindStringSubmatch(msg); m != nil {
 				msg = fmt.Sprintf("%s must be a %s, not a TOML %s", strings.Join(k, "."), tomlType(m[2]), m[1])
 			} else {
 				msg = fmt.Sprintf("%s: %s", strings.Join(k, "."), msg)
@@ -140,7 +141,7 @@ func decodeError(path string, err error) error {
 	return &Error{Path: path, Msg: strings.TrimPrefix(err.Error(), "toml: ")}
 }
 
-var typeMismatch = regexp.MustCompile(`cannot decode TOML (\w+) into .* of type (\S+)`)
+var typeMismatch = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`cannot decode TOML (\w+) into .* of type (\S+)`) })
 
 // tomlType names a Go field type as the TOML value it wants.
 func tomlType(goType string) string {
@@ -192,7 +193,7 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-var keyLine = regexp.MustCompile(`^\s*["']?([A-Za-z0-9_-]+)["']?\s*=`)
+var keyLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*["']?([A-Za-z0-9_-]+)["']?\s*=`) })
 
 // keyLines maps each top-level key to the line that sets it (lumper's file
 // has no tables of its own but log_opts, usually inline).
@@ -208,7 +209,7 @@ func keyLines(b []byte) map[string]int {
 			}
 			continue
 		}
-		if sm := keyLine.FindStringSubmatch(l); sm != nil {
+		if sm := keyLine().FindStringSubmatch(l); sm != nil {
 			k := sm[1]
 			if table != "" {
 				k = table + "." + k
@@ -222,8 +223,10 @@ func keyLines(b []byte) map[string]int {
 }
 
 var (
-	namespaceRE = regexp.MustCompile(`^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$`)
-	hostRE      = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?$`)
+	namespaceRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$`) })
+	hostRE      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?$`)
+	})
 )
 
 // check refuses values lumper cannot use.
@@ -239,7 +242,7 @@ func (f *File) check() error {
 	if f.Address != nil && !filepath.IsAbs(strings.TrimPrefix(*f.Address, "unix://")) {
 		return f.Errorf("address", "address %q is not an absolute socket path", *f.Address)
 	}
-	if f.Namespace != nil && (len(*f.Namespace) > 76 || !namespaceRE.MatchString(*f.Namespace)) {
+	if f.Namespace != nil && (len(*f.Namespace) > 76 || !namespaceRE().MatchString(*f.Namespace)) {
 		return f.Errorf("namespace", "namespace %q is not a valid containerd namespace (letters, digits, and . _ - between them)", *f.Namespace)
 	}
 	if f.DataRoot != nil && !filepath.IsAbs(*f.DataRoot) {
@@ -260,7 +263,7 @@ func (f *File) check() error {
 	}
 	for _, r := range f.InsecureRegistries {
 		h := strings.TrimPrefix(strings.TrimPrefix(r, "https://"), "http://")
-		if !hostRE.MatchString(strings.TrimSuffix(h, "/")) {
+		if !hostRE().MatchString(strings.TrimSuffix(h, "/")) {
 			return f.Errorf("insecure_registries", "insecure_registries: %q is not a registry HOST[:PORT]", r)
 		}
 	}

@@ -17,6 +17,16 @@ const benchLines = 200000
 // writeBenchLog writes n short stdout records.
 func writeBenchLog(tb testing.TB, path string, n int) {
 	tb.Helper()
+	writeBenchLogOf(tb, path, n, func(b []byte, i int) []byte {
+		b = append(b, "line "...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		return append(b, " of the benchmark log"...)
+	})
+}
+
+// writeBenchLogOf writes n stdout records whose content line(b, i) appends.
+func writeBenchLogOf(tb testing.TB, path string, n int, line func(b []byte, i int) []byte) {
+	tb.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		tb.Fatal(err)
@@ -26,9 +36,8 @@ func writeBenchLog(tb testing.TB, path string, n int) {
 	var b []byte
 	for i := 0; i < n; i++ {
 		b = append(b[:0], ts...)
-		b = append(b, " stdout F line "...)
-		b = strconv.AppendInt(b, int64(i), 10)
-		b = append(b, " of the benchmark log\n"...)
+		b = append(b, " stdout F "...)
+		b = append(line(b, i), '\n')
 		bw.Write(b)
 	}
 	if err := bw.Flush(); err != nil {
@@ -64,6 +73,25 @@ func BenchmarkRead(b *testing.B) {
 	path, size := benchLog(b)
 	null := devNull(b)
 	b.SetBytes(size)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := Read(context.Background(), path, ReadOptions{Tail: -1}, null, null); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadSeq reads the log of `seq 1 1000000` (lines of 1 to 7
+// bytes, as bench/beforeafter.sh's rotated case) to /dev/null.
+func BenchmarkReadSeq(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "seq.log")
+	writeBenchLogOf(b, path, 1000000, func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(i+1), 10) })
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	null := devNull(b)
+	b.SetBytes(st.Size())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := Read(context.Background(), path, ReadOptions{Tail: -1}, null, null); err != nil {

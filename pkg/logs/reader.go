@@ -470,6 +470,20 @@ func (r *reader) copyPlain(buf []byte, lo int) int {
 			return lo
 		}
 		content := rest[headerLen:]
+		if o := r.out[stream]; len(content) >= 8 && tag == TagFull && stream == r.last && o != nil && cap(o.buf)-len(o.buf) >= 8 {
+			// The common case, a short full line of the stream printed
+			// last: its first 8 bytes hold the newline, stored as one
+			// word (what follows the newline is overwritten next).
+			x := binary.LittleEndian.Uint64(content)
+			if n := shortWordLineEnd(x); n >= 0 {
+				l := len(o.buf)
+				binary.LittleEndian.PutUint64(o.buf[l:l+8], x)
+				o.buf = o.buf[:l+n+1]
+				r.mid[stream] = false
+				lo += headerLen + n + 1
+				continue
+			}
+		}
 		nl := shortLineEnd(content)
 		if nl < 0 {
 			if nl = bytes.IndexByte(content, '\n'); nl < 0 {
@@ -513,7 +527,12 @@ func shortLineEnd(b []byte) int {
 	if len(b) < 8 {
 		return -1
 	}
-	x := binary.LittleEndian.Uint64(b) ^ 0x0a0a0a0a0a0a0a0a
+	return shortWordLineEnd(binary.LittleEndian.Uint64(b))
+}
+
+// shortWordLineEnd is shortLineEnd of the 8 bytes of w, little-endian.
+func shortWordLineEnd(w uint64) int {
+	x := w ^ 0x0a0a0a0a0a0a0a0a
 	t := (x - 0x0101010101010101) &^ x & 0x8080808080808080
 	if t == 0 {
 		return -1

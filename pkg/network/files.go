@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -124,7 +125,7 @@ func hostsFile(f Files) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-var hostnameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$`)
+var hostnameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$`) })
 
 // ParseAddHost checks an --add-host value, HOST:IP (or HOST=IP), where IP
 // may be host-gateway. It returns the host name and the address.
@@ -136,7 +137,7 @@ func ParseAddHost(s string) (host, ip string, err error) {
 	if !ok || host == "" || ip == "" {
 		return "", "", api.Invalidf("invalid --add-host %q: use HOST:IP", s)
 	}
-	if len(host) > 253 || !hostnameRE.MatchString(host) {
+	if len(host) > 253 || !hostnameRE().MatchString(host) {
 		return "", "", api.Invalidf("invalid --add-host %q: %q is not a host name", s, host)
 	}
 	if ip == HostGateway {

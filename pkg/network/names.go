@@ -193,7 +193,7 @@ func refreshNetwork(ctx context.Context, network string, peers func(context.Cont
 // ParseAlias checks a --network-alias value: a host name (it goes into
 // hosts files), without the commas lumper's label separates them with.
 func ParseAlias(s string) error {
-	if len(s) > 253 || !hostnameRE.MatchString(s) {
+	if len(s) > 253 || !hostnameRE().MatchString(s) {
 		return api.Invalidf("invalid --network-alias %q: give a host name (letters, digits, '.', '-')", s)
 	}
 	return nil

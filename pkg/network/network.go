@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lumper/lumper/pkg/api"
@@ -92,7 +93,7 @@ func IsBuiltin(name string) bool { return name == Default || name == None || nam
 // bytes) and the file store <network>.conflist.
 const MaxNameLen = 180
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,179}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,179}$`) })
 
 func (s *Store) confPath(name string) string { return filepath.Join(s.dir, name+".conflist") }
 func (s *Store) ipamDir() string             { return filepath.Join(s.dir, "ipam") }
@@ -103,7 +104,7 @@ func (s *Store) Get(name string) (*Network, error) {
 	if name == "" {
 		name = Default
 	}
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return nil, api.Invalidf("invalid network name %q", name)
 	}
 	n, err := s.load(name)
@@ -184,7 +185,7 @@ func (s *Store) Create(name string, o CreateOptions) (*Network, error) {
 	if len(name) > MaxNameLen {
 		return nil, api.Invalidf("invalid network name %q: at most %d characters", name, MaxNameLen)
 	}
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return nil, api.Invalidf("invalid network name %q: use [a-zA-Z0-9][a-zA-Z0-9_.-]*", name)
 	}
 	if IsBuiltin(name) {
@@ -356,7 +357,7 @@ func (s *Store) Remove(name string) error {
 	if IsBuiltin(name) {
 		return api.Invalidf("network %q is built in and cannot be removed", name)
 	}
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return api.Invalidf("invalid network name %q", name)
 	}
 	unlock, err := lock(s.dir)
