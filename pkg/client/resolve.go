@@ -78,3 +78,21 @@ func NoSuchContainer(ref string) error {
 func (c *Client) Container(ctx context.Context, ref string) (containers.Container, error) {
 	return ResolveContainer(ctx, c.ContainerService(), ref)
 }
+
+// CheckedContainer is CheckDaemon and Container at once: the two requests
+// share containerd's round trip, so a command about one container starts
+// one round trip sooner. A refused daemon's error comes first.
+func (c *Client) CheckedContainer(ctx context.Context, ref string) (warnings []string, rec containers.Container, err error) {
+	var checkErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		warnings, checkErr = c.CheckDaemon(ctx)
+	}()
+	rec, err = c.Container(ctx, ref)
+	<-done
+	if checkErr != nil {
+		return nil, containers.Container{}, checkErr
+	}
+	return warnings, rec, err
+}

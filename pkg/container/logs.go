@@ -9,6 +9,7 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/containers"
 
 	"github.com/lumper/lumper/pkg/api"
 	"github.com/lumper/lumper/pkg/client"
@@ -22,6 +23,11 @@ func Logs(ctx context.Context, c *client.Client, ref string, opts logs.ReadOptio
 	if err != nil {
 		return err
 	}
+	return LogsOf(ctx, c, rec, ref, opts, stdout, stderr)
+}
+
+// LogsOf is Logs of the container rec, which the user named ref.
+func LogsOf(ctx context.Context, c *client.Client, rec containers.Container, ref string, opts logs.ReadOptions, stdout, stderr io.Writer) error {
 	if rec.Labels[client.LabelLogDriver] == LogDriverNone {
 		// Docker's words, and why.
 		return api.Invalidf("configured logging driver does not support reading: container %s was created with --log-driver none", ref)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lumper/lumper/pkg/client"
 	"github.com/lumper/lumper/pkg/container"
 	"github.com/lumper/lumper/pkg/logs"
 )
@@ -107,7 +106,18 @@ func parseTime(flag, s string, now time.Time) (time.Time, error) {
 }
 
 func runLogs(ctx context.Context, o *LogsOptions, ro logs.ReadOptions) error {
-	return o.Global.withClient(ctx, func(ctx context.Context, c *client.Client) error {
-		return container.Logs(ctx, c, o.Ref, ro, o.Out, o.Err)
-	})
+	c, ctx, err := o.Global.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// dial's version check and the lookup in one round trip.
+	warnings, rec, err := c.CheckedContainer(ctx, o.Ref)
+	for _, w := range warnings {
+		fmt.Fprintf(o.Global.IO.Err, "lumper: warning: %s\n", w)
+	}
+	if err != nil {
+		return err
+	}
+	return container.LogsOf(ctx, c, rec, o.Ref, ro, o.Out, o.Err)
 }
