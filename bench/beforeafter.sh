@@ -113,6 +113,9 @@ t -name 'logs of 3 × 10 MB rotated: after (A) vs before (B)' -a "sh -c 'lumper 
 t -name 'logs of 3 × 10 MB rotated: after (A) vs cat of the 3 files (B)' -a "sh -c 'lumper logs logsrot >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
 t -name 'logs --tail 10 of 2M lines (A) vs of an empty log (B), after' -a "sh -c 'lumper logs --tail 10 logsbig >/dev/null'" -b "sh -c 'lumper logs --tail 10 logsempty >/dev/null'"
 t -name 'logs --tail 10 of 2M lines (A) vs of an empty log (B), before' -a "sh -c '$old/lumper logs --tail 10 logsbig >/dev/null'" -b "sh -c '$old/lumper logs --tail 10 logsempty >/dev/null'"
+t -name 'logs --tail 0 (start, dial, lookup, nothing read): after (A) vs before (B)' -a "sh -c 'lumper logs --tail 0 logsrot >/dev/null'" -b "sh -c '$old/lumper logs --tail 0 logsrot >/dev/null'"
+t -name 'lumper --version: after (A) vs before (B)' -a "sh -c 'lumper --version >/dev/null'" -b "sh -c '$old/lumper --version >/dev/null'"
+t -name 'lumper --help (A) vs ctr --help (B), before' -a "sh -c '$old/lumper --help >/dev/null'" -b "sh -c '$bin/ctr --help >/dev/null'"
 t -name 'lumper --help (A) vs ctr --help (B), after' -a "sh -c 'lumper --help >/dev/null'" -b "sh -c '$bin/ctr --help >/dev/null'"
 t -name 'lumper --help: after (A) vs before (B)' -a "sh -c 'lumper --help >/dev/null'" -b "sh -c '$old/lumper --help >/dev/null'"
 echo

@@ -126,3 +126,16 @@ func TestNoSuchContainerWording(t *testing.T) {
 		t.Fatalf("got %v, want not-found %q", err, "No such container: web")
 	}
 }
+
+func TestIsIDPrefix(t *testing.T) {
+	for _, s := range []string{"a", "0123456789abcdef", strings.Repeat("f", 64)} {
+		if !IsIDPrefix(s) {
+			t.Errorf("IsIDPrefix(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "web", "ABC", "12g", strings.Repeat("f", 65), "ab-cd"} {
+		if IsIDPrefix(s) {
+			t.Errorf("IsIDPrefix(%q) = true", s)
+		}
+	}
+}
