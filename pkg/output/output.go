@@ -11,6 +11,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"text/template"
 	"unicode"
@@ -152,13 +153,13 @@ func execute[T any](w io.Writer, format string, header any, rows []T) error {
 }
 
 // fieldRE finds the fields a template names, for Print's table headers.
-var fieldRE = regexp.MustCompile(`\{\{[^}]*?\.([A-Za-z0-9_]+)[^}]*\}\}`)
+var fieldRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{[^}]*?\.([A-Za-z0-9_]+)[^}]*\}\}`) })
 
 // fieldHeader is the header of a "table TEMPLATE" drawn by Print: a map
 // from each field the template names to the field's name in capitals.
 func fieldHeader(format string) map[string]string {
 	h := map[string]string{}
-	for _, m := range fieldRE.FindAllStringSubmatch(format, -1) {
+	for _, m := range fieldRE().FindAllStringSubmatch(format, -1) {
 		h[m[1]] = strings.ToUpper(m[1])
 	}
 	return h

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -113,7 +114,7 @@ func ParseVolume(s string) (Mount, error) {
 	case strings.HasPrefix(host, "."):
 		return Mount{}, api.Invalidf("relative host path %q in -v: host paths must be absolute", host)
 	default:
-		if !volumeNameRE.MatchString(host) {
+		if !volumeNameRE().MatchString(host) {
 			return Mount{}, api.Invalidf("invalid -v %q: %q is not a valid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed) nor an absolute host path", s, host)
 		}
 		m = Mount{Source: host, Destination: dst, Type: TypeVolume}
@@ -136,7 +137,7 @@ func ParseVolume(s string) (Mount, error) {
 }
 
 // volumeNameRE is Docker's rule for volume names.
-var volumeNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+var volumeNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 // containerPath checks and cleans a mount destination.
 func containerPath(p string) (string, error) {
@@ -246,7 +247,7 @@ func ParseMount(s string) (Mount, error) {
 		if size != "" || mode != "" || propagation != "" {
 			return Mount{}, api.Invalidf("invalid --mount %q: type=volume takes no tmpfs- or bind- options", s)
 		}
-		if src != "" && !volumeNameRE.MatchString(src) {
+		if src != "" && !volumeNameRE().MatchString(src) {
 			return Mount{}, api.Invalidf("invalid --mount %q: %q is not a valid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed)", s, src)
 		}
 		return Mount{Source: src, Destination: d, Type: TypeVolume, ReadOnly: readOnly, NoCopy: noCopy, VolumeLabels: volLabels}, nil

@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lumper/lumper/pkg/api"
@@ -57,11 +58,11 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 // ValidateName checks a volume name with Docker's rule.
 func ValidateName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return api.Invalidf("invalid volume name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at least 2 characters", name)
 	}
 	return nil
@@ -150,7 +151,7 @@ func (s *Store) volume(name string, m meta) *Volume {
 
 // Get reads one volume.
 func (s *Store) Get(name string) (*Volume, error) {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return nil, &NotFoundError{Name: name}
 	}
 	b, err := os.ReadFile(filepath.Join(s.dir(name), "meta.json"))
