@@ -154,6 +154,10 @@ func TestAttachStdinCreateStart(t *testing.T) {
 	lumper(t, "run", "-d", "--name", plain, "busybox", "sh", "-c",
 		`read l || echo no-input; while [ ! -f /go ]; do sleep 0.1; done; read l; echo "read $l"; exit 9`)
 	rmOnCleanup(t, plain)
+	// attach shows output from its start on: begin after the first line.
+	eventually(t, 10*time.Second, "the first line in the log", func() bool {
+		return strings.Contains(lumper(t, "logs", plain), "no-input")
+	})
 	in, out, _, cmd := attachWithInput(t, plain)
 	io.WriteString(in, "hello\n")
 	lumper(t, "exec", plain, "touch", "/go")
