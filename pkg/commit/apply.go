@@ -39,7 +39,7 @@ const applyBlocks = 8
 type layerApply struct {
 	sn     snapshots.Snapshotter
 	key    string
-	blocks chan []byte
+	blocks chan *inBlock
 	done   chan struct{}
 	err    error // the extraction's, read after done
 }
@@ -62,7 +62,7 @@ func startApply(ctx context.Context, sn snapshots.Snapshotter, parent string) *l
 		_ = sn.Remove(context.WithoutCancel(ctx), key)
 		return nil
 	}
-	a := &layerApply{sn: sn, key: key, blocks: make(chan []byte, applyBlocks), done: make(chan struct{})}
+	a := &layerApply{sn: sn, key: key, blocks: make(chan *inBlock, applyBlocks), done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
 		r := &blockReader{blocks: a.blocks}
@@ -142,19 +142,24 @@ func markUnpacked(ctx context.Context, cs content.Store, config digest.Digest, s
 }
 
 // blockReader reads the blocks sent on a channel, in order, until it is
-// closed.
+// closed, releasing each once it is read.
 type blockReader struct {
-	blocks <-chan []byte
+	blocks <-chan *inBlock
+	held   *inBlock
 	cur    []byte
 }
 
 func (r *blockReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
+		if r.held != nil {
+			r.held.release()
+			r.held = nil
+		}
 		b, ok := <-r.blocks
 		if !ok {
 			return 0, io.EOF
 		}
-		r.cur = b
+		r.held, r.cur = b, b.buf
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]

@@ -481,7 +481,7 @@ func writeLayer(ctx context.Context, c *client.Client, sn snapshots.Snapshotter,
 		return ocispec.Descriptor{}, nil, err
 	}
 	defer os.Remove(dir) // empty once the differ has unmounted
-	var tee chan<- []byte
+	var tee chan<- *inBlock
 	extract := startApply(ctx, sn, parent)
 	if extract != nil {
 		tee = extract.blocks

@@ -10,6 +10,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/flate"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -37,8 +38,36 @@ const (
 
 var flatePool sync.Pool // *flate.Writer at gzipLevel
 
+// Input blocks and compressed outputs are recycled: a commit goes through
+// 100 of each per 100 MB, and fresh megabytes cost the garbage collector,
+// zeroing and page faults.
+var (
+	inPool  = sync.Pool{New: func() any { return &inBlock{buf: make([]byte, 0, gzipBlockSize)} }}
+	outPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+// inBlock is one block of input. It is shared by its own compression, the
+// next block's (whose dictionary is its tail) and the tee's reader; the
+// last of them to release it returns it to inPool.
+type inBlock struct {
+	buf  []byte
+	refs atomic.Int32
+}
+
+func newInBlock() *inBlock {
+	b := inPool.Get().(*inBlock)
+	b.buf = b.buf[:0]
+	return b
+}
+
+func (b *inBlock) release() {
+	if b.refs.Add(-1) == 0 {
+		inPool.Put(b)
+	}
+}
+
 type gzipBlock struct {
-	out  bytes.Buffer
+	out  *bytes.Buffer
 	err  error
 	done chan struct{}
 }
@@ -46,8 +75,8 @@ type gzipBlock struct {
 type parallelGzip struct {
 	dst      io.Writer
 	level    int
-	buf      []byte // the block being filled
-	prev     []byte // the previous block, whose tail primes the next one
+	buf      *inBlock // the block being filled
+	prev     *inBlock // the previous block, whose tail primes the next one
 	crc      uint32
 	size     uint32 // input length mod 2^32, as gzip's trailer has it
 	sem      chan struct{}
@@ -57,8 +86,9 @@ type parallelGzip struct {
 	err      error // the first error of the output goroutine
 	closed   bool
 	// tee, when set, receives every block of input, in order, after it is
-	// handed to the compressor; the blocks are never written to again.
-	tee chan<- []byte
+	// handed to the compressor; the blocks are never written to again, and
+	// the receiver releases each once it has read it.
+	tee chan<- *inBlock
 }
 
 // newParallelGzip returns a gzip writer to dst that compresses with all
@@ -71,7 +101,7 @@ func newParallelGzip(dst io.Writer, level int) (*parallelGzip, error) {
 	w := &parallelGzip{
 		dst:      dst,
 		level:    level,
-		buf:      make([]byte, 0, gzipBlockSize),
+		buf:      newInBlock(),
 		sem:      make(chan struct{}, n),
 		pending:  make(chan *gzipBlock, n+1),
 		finished: make(chan struct{}),
@@ -101,6 +131,8 @@ func (w *parallelGzip) output() {
 		if err == nil {
 			_, err = w.dst.Write(b.out.Bytes())
 		}
+		b.out.Reset()
+		outPool.Put(b.out)
 		if err != nil {
 			w.mu.Lock()
 			w.err = err
@@ -126,10 +158,11 @@ func (w *parallelGzip) Write(p []byte) (int, error) {
 	w.crc = crc32.Update(w.crc, crc32.IEEETable, p)
 	w.size += uint32(n)
 	for len(p) > 0 {
-		k := min(len(p), cap(w.buf)-len(w.buf))
-		w.buf = append(w.buf, p[:k]...)
+		b := w.buf
+		k := min(len(p), gzipBlockSize-len(b.buf))
+		b.buf = append(b.buf, p[:k]...)
 		p = p[k:]
-		if len(w.buf) == cap(w.buf) {
+		if len(b.buf) == gzipBlockSize {
 			w.dispatch(false)
 		}
 	}
@@ -138,25 +171,35 @@ func (w *parallelGzip) Write(p []byte) (int, error) {
 
 // dispatch hands the current block to a compressing goroutine.
 func (w *parallelGzip) dispatch(last bool) {
-	data := w.buf
-	var dict []byte
-	if len(w.prev) > 0 {
-		dict = w.prev[max(0, len(w.prev)-gzipDictSize):]
+	in, prev := w.buf, w.prev
+	in.refs.Store(2) // its compression, and the next block's dictionary
+	if w.tee != nil && len(in.buf) > 0 {
+		in.refs.Add(1)
+		w.tee <- in
 	}
-	if w.tee != nil && len(data) > 0 {
-		w.tee <- data
-	}
-	b := &gzipBlock{done: make(chan struct{})}
+	b := &gzipBlock{out: outPool.Get().(*bytes.Buffer), done: make(chan struct{})}
 	w.pending <- b // bounds the blocks in memory
 	w.sem <- struct{}{}
 	go func() {
 		defer func() { <-w.sem }()
 		defer close(b.done)
-		b.out.Grow(len(data) + len(data)/64 + 64)
-		b.err = deflateBlock(&b.out, w.level, dict, data, last)
+		var dict []byte
+		if prev != nil {
+			dict = prev.buf[max(0, len(prev.buf)-gzipDictSize):]
+		}
+		b.out.Grow(len(in.buf) + len(in.buf)/64 + 64)
+		b.err = deflateBlock(b.out, w.level, dict, in.buf, last)
+		if prev != nil {
+			prev.release()
+		}
+		in.release()
 	}()
-	w.prev = data
-	w.buf = make([]byte, 0, gzipBlockSize)
+	w.prev = in
+	if last {
+		w.buf = nil
+	} else {
+		w.buf = newInBlock()
+	}
 }
 
 func deflateBlock(out *bytes.Buffer, level int, dict, data []byte, last bool) error {
@@ -196,6 +239,8 @@ func (w *parallelGzip) Close() error {
 	w.dispatch(true)
 	close(w.pending)
 	<-w.finished
+	w.prev.release() // no block follows it
+	w.prev = nil
 	if err := w.failed(); err != nil {
 		return err
 	}
@@ -213,7 +258,7 @@ const layerWriteBuf = 1 << 20
 // compressLayer returns the local differ's compressor: parallel gzip,
 // writing to the content store in large requests, and sending the
 // uncompressed blocks to tee when it is not nil.
-func compressLayer(tee chan<- []byte) func(dest io.Writer, mediaType string) (io.WriteCloser, error) {
+func compressLayer(tee chan<- *inBlock) func(dest io.Writer, mediaType string) (io.WriteCloser, error) {
 	return func(dest io.Writer, mediaType string) (io.WriteCloser, error) {
 		if mediaType != ocispec.MediaTypeImageLayerGzip {
 			return nil, fmt.Errorf("unsupported layer media type %s", mediaType)

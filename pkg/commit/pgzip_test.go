@@ -86,6 +86,57 @@ func TestParallelGzipDeterministic(t *testing.T) {
 	}
 }
 
+// With a tee, every block reaches the reader in order and unchanged, and
+// the compressed output is the same as without one, even as the recycled
+// blocks are filled again while the reader and the compressors lag behind.
+func TestParallelGzipTee(t *testing.T) {
+	data := layerLike(9*gzipBlockSize + 4321)
+	want := sha256.Sum256(pgzip(t, data, 1<<20))
+	for round := range 4 {
+		blocks := make(chan *inBlock, 2)
+		read := make(chan []byte)
+		go func() {
+			r := &blockReader{blocks: blocks}
+			var got bytes.Buffer
+			buf := make([]byte, 777)
+			for {
+				n, err := r.Read(buf)
+				got.Write(buf[:n])
+				if err == io.EOF {
+					break
+				}
+				if round%2 == 1 {
+					runtime.Gosched()
+				}
+			}
+			read <- got.Bytes()
+		}()
+		var out bytes.Buffer
+		w, err := newParallelGzip(&out, gzipLevel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.tee = blocks
+		for p := data; len(p) > 0; {
+			k := min(5000+round*70000, len(p))
+			if _, err := w.Write(p[:k]); err != nil {
+				t.Fatal(err)
+			}
+			p = p[k:]
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		close(blocks)
+		if got := <-read; !bytes.Equal(got, data) {
+			t.Fatalf("round %d: the tee read %d bytes that differ from the input", round, len(got))
+		}
+		if sha256.Sum256(out.Bytes()) != want {
+			t.Fatalf("round %d: the output differs from the one without a tee", round)
+		}
+	}
+}
+
 func BenchmarkParallelGzip(b *testing.B) {
 	data := layerLike(32 << 20)
 	b.SetBytes(int64(len(data)))

@@ -34,7 +34,9 @@ func listFiles(t *testing.T, img string) string {
 // containerd's walking differ gives (same diff ID) and the file system
 // containerd's unpack of that layer gives, for new, modified, deleted and
 // re-moded files, links, a FIFO and an empty directory; the snapshot it
-// leaves survives a garbage collection, as an unpacked image's does.
+// leaves survives a garbage collection, as an unpacked image's does. The
+// 12 MiB file spans a dozen compression blocks, so the extraction reads
+// recycled blocks: one reused too early would show in its digest.
 func TestCommitLocalDiffMatchesContainerd(t *testing.T) {
 	t.Parallel()
 	name := uniqueName(t)
@@ -42,7 +44,7 @@ func TestCommitLocalDiffMatchesContainerd(t *testing.T) {
 	lumper(t, "run", "--network", "none", "--name", name, "busybox", "sh", "-c",
 		`set -e; echo `+name+` > /unique
 		mkdir -p /new/deep/er && i=0 && while [ $i -lt 50 ]; do echo "file $i" > /new/deep/er/f$i; i=$((i+1)); done
-		dd if=/dev/urandom of=/new/big bs=1M count=3 2>/dev/null
+		dd if=/dev/urandom of=/new/big bs=1M count=12 2>/dev/null
 		echo more >> /etc/passwd; rm /bin/ls /etc/group
 		chmod 700 /home; chown 1:2 /new/deep/er/f1; chmod 4755 /new/deep/er/f2
 		ln -s /new/big /new/link; ln /new/deep/er/f3 /new/hard; mkfifo /new/fifo; mkdir /new/empty
