@@ -83,6 +83,10 @@ func waitForExit(ctx context.Context, c *client.Client, id string) {
 		if err != nil {
 			return // no task: nothing to follow
 		}
+		before, err := ctr.Labels(ctx)
+		if err != nil {
+			return
+		}
 		statusC, err := task.Wait(ctx)
 		if err != nil {
 			return
@@ -95,21 +99,26 @@ func waitForExit(ctx context.Context, c *client.Client, id string) {
 		}
 		st = rewait(ctx, task, st)
 		labels, err := ctr.Labels(ctx)
-		if err != nil || !monitorWillRestart(labels, st) || !awaitNewTask(ctx, ctr, task.Pid()) {
+		if err != nil {
+			return
+		}
+		// The monitor may have restarted it already, and counted that
+		// restart (its policy, read now, would then say no more).
+		restarted := RestartCount(labels) > RestartCount(before)
+		if !restarted && !monitorWillRestart(labels, st) || !awaitNewTask(ctx, ctr, task.Pid()) {
 			return
 		}
 	}
 }
 
-// awaitNewTask polls until ctr has a running task other than the one whose
-// init was oldPid.
+// awaitNewTask polls until ctr has a task other than the one whose init was
+// oldPid: running, or already exited (a short run between two polls), whose
+// end the caller then waits for in turn.
 func awaitNewTask(ctx context.Context, ctr containerd.Container, oldPid uint32) bool {
 	deadline := time.Now().Add(restartWait)
 	for time.Now().Before(deadline) {
-		if t, err := ctr.Task(ctx, nil); err == nil && t.Pid() != oldPid {
-			if st, err := t.Status(ctx); err == nil && st.Status == containerd.Running {
-				return true
-			}
+		if t, err := ctr.Task(ctx, nil); err == nil && t.Pid() != oldPid && t.Pid() != 0 {
+			return true
 		}
 		select {
 		case <-ctx.Done():
