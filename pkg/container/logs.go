@@ -67,8 +67,11 @@ func LogsOf(ctx context.Context, c *client.Client, rec containers.Container, ref
 }
 
 // restartWait bounds how long `logs -f` waits for the restart monitor to
-// start a new task after one exits (its check interval, plus start time).
-const restartWait = 15 * time.Second
+// start a new task after one exits, once the policy says it will: its check
+// interval, plus start time — and containerd 1.7's monitor restarts the
+// containers of a namespace one after another (15 s was seen to run out
+// under load, cutting the output of the last restart).
+const restartWait = 60 * time.Second
 
 // waitForExit returns when container id has no running task and none is
 // coming: a container that the restart monitor will restart is followed
