@@ -68,9 +68,10 @@ func LogsOf(ctx context.Context, c *client.Client, rec containers.Container, ref
 
 // restartWait bounds how long `logs -f` waits for the restart monitor to
 // start a new task after one exits, once the policy says it will: its check
-// interval, plus start time — and containerd 1.7's monitor restarts the
-// containers of a namespace one after another (15 s was seen to run out
-// under load, cutting the output of the last restart).
+// interval, plus start time — and containerd's monitor starts its next pass
+// only when every restart of the last one is done, so one slow start delays
+// all (15 s was seen to run out under load on 1.7, cutting the output of
+// the last restart).
 const restartWait = 60 * time.Second
 
 // waitForExit returns when container id has no running task and none is
