@@ -109,7 +109,7 @@ func waitForExit(ctx context.Context, c *client.Client, id string) {
 		// The monitor may have restarted it already, and counted that
 		// restart (its policy, read now, would then say no more).
 		restarted := RestartCount(labels) > RestartCount(before)
-		if !restarted && !monitorWillRestart(labels, st) || !awaitNewTask(ctx, ctr, task.Pid()) {
+		if (!restarted && !monitorWillRestart(labels, st)) || !awaitNewTask(ctx, ctr, task.Pid()) {
 			return
 		}
 	}
