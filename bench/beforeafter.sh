@@ -130,6 +130,19 @@ t -name 'logs of 3 × 10 MB rotated: after (A) vs cat of the 3 files (B)' -a "sh
 t -name 'logs --tail 10 of 2M lines (A) vs of an empty log (B), after' -a "sh -c 'lumper logs --tail 10 logsbig >/dev/null'" -b "sh -c 'lumper logs --tail 10 logsempty >/dev/null'"
 t -name 'logs --tail 10 of 2M lines (A) vs of an empty log (B), before' -a "sh -c '$old/lumper logs --tail 10 logsbig >/dev/null'" -b "sh -c '$old/lumper logs --tail 10 logsempty >/dev/null'"
 t -name 'logs --tail 0 (start, dial, lookup, nothing read): after (A) vs before (B)' -a "sh -c 'lumper logs --tail 0 logsrot >/dev/null'" -b "sh -c '$old/lumper logs --tail 0 logsrot >/dev/null'"
+# Where the time of `logs` goes: its fixed part (start, dial, lookup) and a
+# log large enough that reading dominates. BENCH_LOGS_HUGE=1 adds 10M lines
+# (~470 MB of log).
+t -name 'logs --tail 0 (the fixed part), after (A) vs cat of the 3 rotated files (B)' -a "sh -c 'lumper logs --tail 0 logsrot >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
+(cd "$here" && go build -o "$work/floor" ./bench/floor)
+t -name 'floor -noop: start with the client linked, no RPC (A) vs cat of the 3 rotated files (B)' -a "sh -c '$work/floor -noop >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
+if [ -n "${BENCH_LOGS_HUGE:-}" ]; then
+	lumper run -d --network none --name logshuge --log-opt max-size=2g $img seq 1 10000000 >/dev/null
+	lumper wait logshuge >/dev/null
+	huge=$(lumper inspect --format '{{.LogPath}}' logshuge)
+	t -name "logs of 10M lines ($(($(stat -c %s "$huge") >> 20)) MiB): after (A) vs cat of the raw log (B)" -a "sh -c 'lumper logs logshuge >/dev/null'" -b "sh -c 'cat $huge >/dev/null'"
+	lumper rm -f logshuge >/dev/null
+fi
 t -name 'lumper --version: after (A) vs before (B)' -a "sh -c 'lumper --version >/dev/null'" -b "sh -c '$old/lumper --version >/dev/null'"
 t -name 'lumper --help (A) vs ctr --help (B), before' -a "sh -c '$old/lumper --help >/dev/null'" -b "sh -c '$bin/ctr --help >/dev/null'"
 t -name 'lumper --help (A) vs ctr --help (B), after' -a "sh -c 'lumper --help >/dev/null'" -b "sh -c '$bin/ctr --help >/dev/null'"

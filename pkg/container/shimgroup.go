@@ -278,7 +278,12 @@ func shimGone(err error) bool {
 			return true
 		}
 	}
-	return false
+	// The `shim start` of the new member raced the exiting shim for the
+	// group's socket ("remove pre-existing socket": the exiting shim removed
+	// it first), or containerd connected to the exiting shim, whose close
+	// then removed the new task's bundle before containerd wrote its
+	// bootstrap.json there. containerd 2.x reports both without ": unknown".
+	return strings.Contains(s, "failed to start shim") && strings.Contains(s, "no such file or directory")
 }
 
 // ShimDiedReason is the exit reason recorded for a task that vanished with

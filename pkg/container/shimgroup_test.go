@@ -46,6 +46,11 @@ func TestShimGone(t *testing.T) {
 		"failed to create shim task: ttrpc: closed": true,
 		"failed to start shim: start failed: failed to create TTRPC connection: dial unix /run/containerd/s/x: connect: connection refused": true,
 		"OCI runtime create failed: exec: \"nope\": executable file not found in $PATH":                                                     false,
+		// containerd 2.4, seen in TestShimGroupJoinWhileLastDeleted: the exiting shim's close removed the new
+		// bundle; the exiting shim removed the socket the new member's `shim start` was about to remove.
+		`failed to start shim: start failed: io.containerd.runc.v2: remove pre-existing socket: remove /run/containerd/s/b39: no such file or directory: exit status 1`:                                                                                                 true,
+		`failed to start shim: start failed: failed to write bootstrap.json: failed to rename "/s/io.containerd.runtime.v2.task/ns/id/4081645397" to "/s/io.containerd.runtime.v2.task/ns/id/bootstrap.json": rename /s/x /s/bootstrap.json: no such file or directory`: true,
+		`OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory`:                                                                                                                        false,
 	} {
 		if got := shimGone(errors.New(msg)); got != want {
 			t.Errorf("shimGone(%q) = %v, want %v", msg, got, want)
