@@ -38,7 +38,7 @@ trap cleanup EXIT
 cleanup
 mkdir -p "$work"
 "$here/hack/containerd.sh" up >/dev/null
-(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go run ./hack/mkimage -o "$work" >/dev/null)
+(cd "$here" && go build -o "$work/timeit" ./bench/timeit && go build -o "$work/floor" ./bench/floor && go run ./hack/mkimage -o "$work" >/dev/null)
 lumper load -q -i "$work/busybox-docker.tar" >/dev/null
 t() { "$work/timeit" -n "$runs" "$@"; }
 # The old lumper with its own logger: a container it runs is logged and
@@ -134,7 +134,6 @@ t -name 'logs --tail 0 (start, dial, lookup, nothing read): after (A) vs before 
 # log large enough that reading dominates. BENCH_LOGS_HUGE=1 adds 10M lines
 # (~470 MB of log).
 t -name 'logs --tail 0 (the fixed part), after (A) vs cat of the 3 rotated files (B)' -a "sh -c 'lumper logs --tail 0 logsrot >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
-(cd "$here" && go build -o "$work/floor" ./bench/floor)
 t -name 'floor -noop: start with the client linked, no RPC (A) vs cat of the 3 rotated files (B)' -a "sh -c '$work/floor -noop >/dev/null'" -b "sh -c 'cat $rot.2 $rot.1 $rot >/dev/null'"
 if [ -n "${BENCH_LOGS_HUGE:-}" ]; then
 	lumper run -d --network none --name logshuge --log-opt max-size=2g $img seq 1 10000000 >/dev/null
